@@ -1,0 +1,129 @@
+// One collection's working set: every document in a Map keyed by the canonical _id key, plus
+// its secondary indexes. Reads go through `candidates()` which narrows by an index when the
+// filter allows it; mingo then applies the full filter.
+import { type Doc, isPlainObject, valueKey } from './keys';
+import { Index, type IndexSpec, duplicateKeyError } from './indexes';
+
+export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+
+export class Collection {
+  readonly cid: number;
+  db: string;
+  name: string;
+  readonly options: Doc;
+  readonly docs = new Map<string, Doc>();
+  /** Secondary indexes (the _id index is the `docs` map itself). */
+  readonly indexes: Index[] = [];
+  /** _id key → commit sequence of its last write; kept only while transactions are open. */
+  readonly lastWrite = new Map<string, number>();
+
+  constructor(cid: number, db: string, name: string, options: Doc) {
+    this.cid = cid;
+    this.db = db;
+    this.name = name;
+    this.options = options;
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX_SPEC, ...this.indexes.map((i) => i.spec)];
+  }
+
+  /**
+   * Throws E11000 when `doc` (with _id key `id`) would collide in a unique index. For an
+   * insert an existing document with the same _id is itself the duplicate; `skip` hides ids
+   * that a transaction overlay has replaced or deleted.
+   */
+  checkUnique(id: string, doc: Doc, insert: boolean, skip?: (otherId: string) => boolean): void {
+    if (insert && this.docs.has(id) && !(skip && skip(id))) {
+      throw duplicateKeyError(this.ns, new Index(ID_INDEX_SPEC), [doc._id]);
+    }
+    for (const index of this.indexes) {
+      const values = index.conflict(id, doc, skip);
+      if (values) throw duplicateKeyError(this.ns, index, values);
+    }
+  }
+
+  /** Replace (or delete, when `after` is undefined) the stored document; returns the old one. */
+  apply(id: string, after: Doc | undefined): Doc | undefined {
+    const before = this.docs.get(id);
+    if (before) for (const index of this.indexes) index.remove(id, before);
+    if (after) {
+      this.docs.set(id, after);
+      for (const index of this.indexes) index.add(id, after);
+    } else if (before) {
+      this.docs.delete(id);
+    }
+    return before;
+  }
+
+  /**
+   * Narrow the documents a filter can match, using _id or the first field of an index for
+   * equality / $in (also inside a top-level $and). Returns null when no index applies.
+   */
+  plan(filter: Doc | undefined): Set<string> | string[] | null {
+    if (!filter) return null;
+    let best: Set<string> | string[] | null = null;
+    const consider = (ids: Set<string> | string[]) => {
+      const size = Array.isArray(ids) ? ids.length : ids.size;
+      const bestSize = best === null ? Infinity : Array.isArray(best) ? best.length : best.size;
+      if (size < bestSize) best = ids;
+    };
+    const visit = (f: Doc) => {
+      for (const field of Object.keys(f)) {
+        if (field === '$and' && Array.isArray(f.$and)) {
+          for (const sub of f.$and) if (isPlainObject(sub)) visit(sub);
+          continue;
+        }
+        if (field.startsWith('$')) continue;
+        const values = equalityValues(f[field]);
+        if (!values) continue;
+        if (field === '_id') {
+          consider(values.map(valueKey).filter((k) => this.docs.has(k)));
+          continue;
+        }
+        for (const index of this.indexes) {
+          if (!values.every((v) => index.servesEquality(field, v))) continue;
+          const ids = new Set<string>();
+          for (const v of values) {
+            const hit = index.lookupFirst(valueKey(v));
+            if (hit) for (const id of hit) ids.add(id);
+          }
+          consider(ids);
+          break;
+        }
+      }
+    };
+    visit(filter);
+    return best;
+  }
+}
+
+/**
+ * Values a condition matches by plain equality, or null when the condition is anything else.
+ * Arrays and regular expressions are excluded: they match elements or patterns, which an
+ * index key lookup would miss.
+ */
+function equalityValues(cond: unknown): unknown[] | null {
+  const simple = (v: unknown) => !(Array.isArray(v) || v instanceof RegExp || (v !== null && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'BSONRegExp'));
+  if (isPlainObject(cond)) {
+    const keys = Object.keys(cond);
+    if (keys.length === 0 || !keys[0].startsWith('$')) return hasOperator(cond) ? null : [cond];
+    if (keys.length !== 1) return null;
+    if (keys[0] === '$eq' && simple(cond.$eq) && !isPlainObjectWithOps(cond.$eq)) return [cond.$eq];
+    if (keys[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every((v) => simple(v) && !isPlainObjectWithOps(v))) return cond.$in;
+    return null;
+  }
+  return simple(cond) ? [cond] : null;
+}
+
+function hasOperator(o: Doc): boolean {
+  return Object.keys(o).some((k) => k.startsWith('$'));
+}
+
+function isPlainObjectWithOps(v: unknown): boolean {
+  return isPlainObject(v) && hasOperator(v);
+}

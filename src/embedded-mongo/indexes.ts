@@ -1,0 +1,178 @@
+// Secondary indexes kept in memory as key → set of _id keys. They serve two purposes: unique
+// enforcement (E11000) and narrowing query candidates before mingo filters them.
+import { Query } from 'mingo';
+import { type Doc, pathValues, shellValue, valueKey } from './keys';
+import { MongoCommandError, unsupported } from './errors';
+
+export interface IndexSpec {
+  v?: number;
+  key: Record<string, number | string>;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  [option: string]: unknown;
+}
+
+const SEP = '\u0000';
+
+export interface IndexEntry {
+  keys: string[];
+  firstKeys: string[];
+  /** The values of the fields for each key, in the same order (for E11000 keyValue). */
+  values: unknown[][];
+}
+
+export class Index {
+  readonly spec: IndexSpec;
+  readonly name: string;
+  readonly fields: string[];
+  private readonly paths: string[][];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+  private readonly partial: Query | null;
+  /** full compound key → ids */
+  readonly map = new Map<string, Set<string>>();
+  /** first field's key → ids, only for compound indexes (prefix lookups) */
+  readonly prefix: Map<string, Set<string>> | null;
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.fields = Object.keys(spec.key);
+    for (const f of this.fields) {
+      const dir = spec.key[f];
+      if (dir === 'text' || dir === '2d' || dir === '2dsphere' || dir === 'geoHaystack') throw unsupported(`index type "${dir}" (text and geo indexes)`);
+      if (typeof dir === 'string' && dir !== 'hashed') throw new MongoCommandError('CannotCreateIndex', `Unknown index plugin '${dir}'`);
+    }
+    if (spec.collation && (spec.collation as Doc).locale !== 'simple') throw unsupported('collation on an index');
+    this.paths = this.fields.map((f) => f.split('.'));
+    this.unique = spec.unique === true;
+    this.sparse = spec.sparse === true;
+    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, {}) : null;
+    this.prefix = this.fields.length > 1 ? new Map() : null;
+  }
+
+  /** True when this index can answer equality on `field` for any value (no partial/sparse holes). */
+  servesEquality(field: string, value: unknown): boolean {
+    if (this.fields[0] !== field || this.partial) return false;
+    if (this.sparse && (value === null || value === undefined)) return false;
+    return true;
+  }
+
+  entry(doc: Doc): IndexEntry | null {
+    if (this.partial && !this.partial.test(doc)) return null;
+    const perField: unknown[][] = [];
+    let anyPresent = false;
+    for (const p of this.paths) {
+      const vals = pathValues(doc, p);
+      if (vals.length > 0) anyPresent = true;
+      perField.push(vals.length > 0 ? dedupe(vals) : [null]);
+    }
+    if (this.sparse && !anyPresent) return null;
+    let combos: unknown[][] = [[]];
+    for (const vals of perField) {
+      const next: unknown[][] = [];
+      for (const c of combos) for (const v of vals) next.push([...c, v]);
+      combos = next;
+    }
+    const keys: string[] = [];
+    const values: unknown[][] = [];
+    const seen = new Set<string>();
+    for (const c of combos) {
+      const k = c.map(valueKey).join(SEP);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      keys.push(k);
+      values.push(c);
+    }
+    const firstKeys = this.prefix ? [...new Set(perField[0].map(valueKey))] : keys;
+    return { keys, firstKeys, values };
+  }
+
+  add(id: string, doc: Doc): void {
+    const e = this.entry(doc);
+    if (!e) return;
+    addAll(this.map, e.keys, id);
+    if (this.prefix) addAll(this.prefix, e.firstKeys, id);
+  }
+
+  remove(id: string, doc: Doc): void {
+    const e = this.entry(doc);
+    if (!e) return;
+    removeAll(this.map, e.keys, id);
+    if (this.prefix) removeAll(this.prefix, e.firstKeys, id);
+  }
+
+  /**
+   * The first existing document (other than `id` and not excluded by `skip`) holding one of the
+   * doc's keys in this unique index. Returns the conflicting key values for the E11000 message.
+   */
+  conflict(id: string, doc: Doc, skip?: (otherId: string) => boolean): unknown[] | null {
+    if (!this.unique) return null;
+    const e = this.entry(doc);
+    if (!e) return null;
+    for (let i = 0; i < e.keys.length; i++) {
+      const ids = this.map.get(e.keys[i]);
+      if (!ids) continue;
+      for (const other of ids) {
+        if (other !== id && !(skip && skip(other))) return e.values[i];
+      }
+    }
+    return null;
+  }
+
+  /** Ids holding `valueKey(v)` as the first field, or undefined when not answerable. */
+  lookupFirst(key: string): Set<string> | undefined {
+    return (this.prefix ?? this.map).get(key);
+  }
+
+  /** Keys of the doc in this index, for a pairwise check between two documents. */
+  keysOf(doc: Doc): IndexEntry | null {
+    return this.entry(doc);
+  }
+}
+
+function dedupe(vals: unknown[]): unknown[] {
+  if (vals.length < 2) return vals;
+  const seen = new Map<string, unknown>();
+  for (const v of vals) {
+    const k = valueKey(v);
+    if (!seen.has(k)) seen.set(k, v);
+  }
+  return [...seen.values()];
+}
+
+function addAll(map: Map<string, Set<string>>, keys: string[], id: string): void {
+  for (const k of keys) {
+    let s = map.get(k);
+    if (!s) map.set(k, (s = new Set()));
+    s.add(id);
+  }
+}
+
+function removeAll(map: Map<string, Set<string>>, keys: string[], id: string): void {
+  for (const k of keys) {
+    const s = map.get(k);
+    if (!s) continue;
+    s.delete(id);
+    if (s.size === 0) map.delete(k);
+  }
+}
+
+export function duplicateKeyError(ns: string, index: Index, values: unknown[]): MongoCommandError {
+  const keyPattern: Doc = {};
+  const keyValue: Doc = {};
+  index.fields.forEach((f, i) => {
+    keyPattern[f] = index.spec.key[f];
+    keyValue[f] = values[i] ?? null;
+  });
+  const shown = index.fields.map((f, i) => `${f}: ${shellValue(values[i])}`).join(', ');
+  return new MongoCommandError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: { ${shown} }`, {
+    extra: { keyPattern, keyValue },
+  });
+}
+
+export function defaultIndexName(key: Record<string, unknown>): string {
+  return Object.entries(key).map(([k, v]) => `${k}_${v}`).join('_');
+}

@@ -1,0 +1,247 @@
+// Compatibility: update operators and upserts (issue 2, "update operators and upserts"). Most
+// cases go through the raw driver so that Mongoose's casting cannot hide what the engine does;
+// the household cases go through Mongoose as the application will.
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { resetDatabase } from '../helpers/db';
+
+const memberSchema = new mongoose.Schema(
+  { name: String, idNumber: String, health: String, monthsWorked: Number },
+  { _id: false },
+);
+const householdSchema = new mongoose.Schema(
+  {
+    code: String,
+    status: String,
+    version: { type: Number, default: 0 },
+    createdBy: String,
+    members: [memberSchema],
+    supports: [{ _id: false, category: String, amount: Number }],
+  },
+  { collection: 'compat_update_households', autoIndex: false, autoCreate: false },
+);
+const Household = mongoose.model('CompatUpdateHousehold', householdSchema);
+
+function raw() {
+  return mongoose.connection.db!.collection<Record<string, any>>('compat_update_raw');
+}
+
+async function rawDoc(id: string) {
+  return raw().findOne({ _id: id as any });
+}
+
+async function expectCode(p: Promise<unknown>, code: number): Promise<any> {
+  try {
+    await p;
+  } catch (err: any) {
+    expect(err.code, err.message).to.equal(code);
+    return err;
+  }
+  expect.fail(`expected error code ${code}`);
+}
+
+describe('embedded-mongo compatibility: update operators', () => {
+  beforeEach(async () => {
+    await resetDatabase();
+  });
+
+  it('$set creates nested paths and $unset removes fields', async () => {
+    await raw().insertOne({ _id: 's' as any, a: 1, b: { c: 2 } });
+    await raw().updateOne({ _id: 's' as any }, { $set: { 'x.y.z': 'deep', 'b.d': 3 }, $unset: { a: '' } });
+    expect(await rawDoc('s')).to.deep.equal({ _id: 's', b: { c: 2, d: 3 }, x: { y: { z: 'deep' } } });
+  });
+
+  it('$set into an array element by index, padding with null', async () => {
+    await raw().insertOne({ _id: 'arr' as any, a: [1] });
+    await raw().updateOne({ _id: 'arr' as any }, { $set: { 'a.3': 4 } });
+    expect((await rawDoc('arr'))!.a).to.deep.equal([1, null, null, 4]);
+  });
+
+  it('$inc adds, creates a missing field, and refuses a non-number with TypeMismatch (14)', async () => {
+    await raw().insertOne({ _id: 'i' as any, n: 5, s: 'text' });
+    await raw().updateOne({ _id: 'i' as any }, { $inc: { n: 2.5, fresh: 1 } });
+    const doc = await rawDoc('i');
+    expect(doc!.n).to.equal(7.5);
+    expect(doc!.fresh).to.equal(1);
+    await expectCode(raw().updateOne({ _id: 'i' as any }, { $inc: { s: 1 } }), 14);
+    expect((await rawDoc('i'))!.s, 'a failed update changes nothing').to.equal('text');
+  });
+
+  it('$mul, $min, $max and $rename', async () => {
+    await raw().insertOne({ _id: 'm' as any, p: 3, lo: 5, hi: 5, old: 'v' });
+    await raw().updateOne({ _id: 'm' as any }, { $mul: { p: 4 }, $min: { lo: 2 }, $max: { hi: 1 }, $rename: { old: 'renamed' } });
+    expect(await rawDoc('m')).to.deep.equal({ _id: 'm', p: 12, lo: 2, hi: 5, renamed: 'v' });
+  });
+
+  it('$currentDate sets a date', async () => {
+    await raw().insertOne({ _id: 'd' as any });
+    const before = Date.now();
+    await raw().updateOne({ _id: 'd' as any }, { $currentDate: { at: true } });
+    const at = (await rawDoc('d'))!.at;
+    expect(at).to.be.instanceOf(Date);
+    expect(at.getTime()).to.be.within(before - 5000, Date.now() + 5000);
+  });
+
+  it('$push appends, and with $each/$position/$sort/$slice shapes the array', async () => {
+    await raw().insertOne({ _id: 'p' as any, a: [3, 1] });
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: 2 } });
+    expect((await rawDoc('p'))!.a).to.deep.equal([3, 1, 2]);
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [9, 0], $position: 0 } } });
+    expect((await rawDoc('p'))!.a).to.deep.equal([9, 0, 3, 1, 2]);
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [7], $sort: 1, $slice: 3 } } });
+    expect((await rawDoc('p'))!.a).to.deep.equal([0, 1, 2]);
+    await raw().updateOne({ _id: 'p' as any }, { $push: { fresh: 'x' } });
+    expect((await rawDoc('p'))!.fresh, '$push creates a missing array').to.deep.equal(['x']);
+  });
+
+  it('$pull removes by value and by condition; $pullAll and $pop', async () => {
+    await raw().insertOne({
+      _id: 'q' as any, a: [1, 2, 3, 2, 4], b: [{ k: 1 }, { k: 2 }, { k: 3 }], c: ['x', 'y', 'z'], d: [1, 2, 3],
+    });
+    await raw().updateOne({ _id: 'q' as any }, {
+      $pull: { a: 2, b: { k: { $gte: 2 } } }, $pullAll: { c: ['x', 'z'] }, $pop: { d: -1 },
+    });
+    const doc = await rawDoc('q');
+    expect(doc!.a).to.deep.equal([1, 3, 4]);
+    expect(doc!.b).to.deep.equal([{ k: 1 }]);
+    expect(doc!.c).to.deep.equal(['y']);
+    expect(doc!.d).to.deep.equal([2, 3]);
+  });
+
+  it('$addToSet adds only missing values, also with $each', async () => {
+    await raw().insertOne({ _id: 'a' as any, t: ['x'] });
+    await raw().updateOne({ _id: 'a' as any }, { $addToSet: { t: 'x' } });
+    await raw().updateOne({ _id: 'a' as any }, { $addToSet: { t: { $each: ['y', 'x', 'z', 'y'] } } });
+    expect((await rawDoc('a'))!.t).to.deep.equal(['x', 'y', 'z']);
+  });
+
+  it('updates the first matching member with the positional $', async () => {
+    await Household.create({
+      code: 'h1',
+      members: [
+        { name: '张三', idNumber: '11010519491231002X', health: 'healthy', monthsWorked: 0 },
+        { name: '李四', idNumber: '110105195001010011', health: 'healthy', monthsWorked: 3 },
+      ],
+    });
+    const res = await Household.updateOne(
+      { code: 'h1', 'members.idNumber': '110105195001010011' },
+      { $set: { 'members.$.health': 'serious' }, $inc: { 'members.$.monthsWorked': 2, version: 1 } },
+    );
+    expect(res.modifiedCount).to.equal(1);
+    const h = await Household.findOne({ code: 'h1' }).lean();
+    expect(h!.members.map((m) => [m.health, m.monthsWorked])).to.deep.equal([['healthy', 0], ['serious', 5]]);
+    expect(h!.version).to.equal(1);
+  });
+
+  it('refuses the positional $ when the query does not match the array (2)', async () => {
+    await raw().insertOne({ _id: 'pos' as any, a: [{ k: 1 }] });
+    const err = await expectCode(raw().updateOne({ _id: 'pos' as any }, { $set: { 'a.$.k': 2 } }), 2);
+    expect(err.message).to.match(/positional operator/);
+  });
+
+  it('updates every member with $[] and the matching ones with arrayFilters', async () => {
+    await Household.create({
+      code: 'h2',
+      members: [
+        { name: 'a', health: 'healthy', monthsWorked: 1 },
+        { name: 'b', health: 'chronic', monthsWorked: 2 },
+        { name: 'c', health: 'chronic', monthsWorked: 3 },
+      ],
+      supports: [{ category: 'education', amount: 100 }, { category: 'medical', amount: 50 }],
+    });
+    await Household.updateOne({ code: 'h2' }, { $inc: { 'members.$[].monthsWorked': 10 } });
+    await Household.updateOne(
+      { code: 'h2' },
+      { $set: { 'members.$[sick].health': 'serious', 'supports.$[s].amount': 0 } },
+      { arrayFilters: [{ 'sick.health': 'chronic', 'sick.monthsWorked': { $gte: 13 } }, { 's.category': 'medical' }] },
+    );
+    const h = await Household.findOne({ code: 'h2' }).lean();
+    expect(h!.members.map((m) => [m.name, m.health, m.monthsWorked])).to.deep.equal([
+      ['a', 'healthy', 11], ['b', 'chronic', 12], ['c', 'serious', 13],
+    ]);
+    expect(h!.supports.map((s) => s.amount)).to.deep.equal([100, 0]);
+  });
+
+  it('refuses conflicting operators on one path with ConflictingUpdateOperators (40)', async () => {
+    await raw().insertOne({ _id: 'c' as any, n: 1 });
+    await expectCode(raw().updateOne({ _id: 'c' as any }, { $set: { n: 5 }, $inc: { n: 1 } }), 40);
+    await expectCode(raw().updateOne({ _id: 'c' as any }, { $set: { 'x.y': 1, x: {} } }), 40);
+    expect((await rawDoc('c'))!.n).to.equal(1);
+  });
+
+  it('refuses an unknown update operator with FailedToParse (9)', async () => {
+    await raw().insertOne({ _id: 'u' as any, n: 1 });
+    await expectCode(raw().updateOne({ _id: 'u' as any }, { $frobnicate: { n: 5 } } as any), 9);
+  });
+
+  it('updates many documents with updateMany and a pipeline-free $inc', async () => {
+    await raw().insertMany([{ _id: 'm1' as any, g: 1, n: 0 }, { _id: 'm2' as any, g: 1, n: 0 }, { _id: 'm3' as any, g: 2, n: 0 }]);
+    const res = await raw().updateMany({ g: 1 }, { $inc: { n: 1 } });
+    expect(res.matchedCount).to.equal(2);
+    expect(res.modifiedCount).to.equal(2);
+    expect((await raw().find({}, { sort: { _id: 1 } }).toArray()).map((d) => d.n)).to.deep.equal([1, 1, 0]);
+  });
+});
+
+describe('embedded-mongo compatibility: upserts', () => {
+  beforeEach(async () => {
+    await resetDatabase();
+  });
+
+  it('inserts from the equality fields of the query plus $set and $setOnInsert', async () => {
+    const res = await Household.updateOne(
+      { code: 'new-1', status: 'poor', version: { $gte: 0 } },
+      { $set: { 'members.0.name': '张三' }, $setOnInsert: { createdBy: 'importer' }, $inc: { version: 1 } },
+      { upsert: true },
+    );
+    expect(res.upsertedCount).to.equal(1);
+    expect(res.matchedCount).to.equal(0);
+    expect(res.upsertedId).to.not.equal(null);
+    const raw = await mongoose.connection.db!.collection('compat_update_households').findOne({ _id: res.upsertedId as any });
+    expect(raw!.code).to.equal('new-1');
+    expect(raw!.status).to.equal('poor');
+    expect(raw!.createdBy).to.equal('importer');
+    expect(raw!.version, 'a range condition seeds nothing; $inc starts from 0').to.equal(1);
+  });
+
+  it('does not apply $setOnInsert when the document exists', async () => {
+    await Household.create({ code: 'old-1', createdBy: 'clerk', version: 4 });
+    const res = await Household.updateOne(
+      { code: 'old-1' },
+      { $setOnInsert: { createdBy: 'importer' }, $inc: { version: 1 } },
+      { upsert: true },
+    );
+    expect(res.upsertedCount).to.equal(0);
+    expect(res.matchedCount).to.equal(1);
+    const h = await Household.findOne({ code: 'old-1' }).lean();
+    expect(h!.createdBy).to.equal('clerk');
+    expect(h!.version).to.equal(5);
+  });
+
+  it('takes _id from the query when it is an equality', async () => {
+    await raw().updateOne({ _id: 'given' as any }, { $set: { v: 1 } }, { upsert: true });
+    expect(await rawDoc('given')).to.deep.equal({ _id: 'given', v: 1 });
+  });
+
+  it('upserts with a replacement document', async () => {
+    const res = await raw().replaceOne({ k: 'r' }, { k: 'r', v: 2 }, { upsert: true });
+    expect(res.upsertedCount).to.equal(1);
+    const doc = await raw().findOne({ k: 'r' });
+    expect(doc!.v).to.equal(2);
+    await raw().replaceOne({ k: 'r' }, { k: 'r', v: 3 }, { upsert: true });
+    expect(await raw().countDocuments({ k: 'r' })).to.equal(1);
+  });
+
+  it('upserts through updateMany once, not per match', async () => {
+    const res = await raw().updateMany({ tag: 'none-yet' }, { $set: { seen: true } }, { upsert: true });
+    expect(res.upsertedCount).to.equal(1);
+    expect(await raw().countDocuments({ tag: 'none-yet', seen: true })).to.equal(1);
+  });
+
+  it('seeds from $and equalities and $elemMatch-free dotted fields', async () => {
+    await raw().updateOne({ $and: [{ a: 1 }, { 'b.c': 'x' }] }, { $set: { d: true } }, { upsert: true });
+    const doc = await raw().findOne({ a: 1 });
+    expect(doc).to.include({ a: 1, d: true });
+    expect(doc!.b).to.deep.equal({ c: 'x' });
+  });
+});

@@ -1,0 +1,2 @@
+// Global test setup: filled in as the database and app arrive.
+export {};
