@@ -38,7 +38,7 @@ const keys = {
   ADMIN_USERNAME: Joi.string().min(3).max(64).default('admin')
     .description('Username of the first administrator, created at start-up when no user exists.'),
   ADMIN_PASSWORD: Joi.string().min(12).max(256).empty('')
-    .description('Password of that first administrator (at least 12 characters); unset: no bootstrap user.'),
+    .description('Password of that first administrator (at least 12 characters); unset: a generated password is printed once to the console.'),
   IMPORT_MAX_BYTES: Joi.number().integer().min(1024).default(50 * 1024 * 1024)
     .description('Largest Excel/CSV upload, in bytes.'),
   IMPORT_MAX_ROWS: Joi.number().integer().min(1).default(500_000)
@@ -76,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Key → description, for `.env.example` and its test. */
 export function describeConfigKeys(): Record<string, string> {
-  return Object.fromEntries(Object.entries(keys).map(([k, rule]) => [k, rule.describe().flags?.description ?? '']));
+  return Object.fromEntries(Object.entries(keys).map(([k, rule]) => [k, (rule.describe().flags as { description?: string } | undefined)?.description ?? '']));
 }
 
 function loadOrExit(): Config {

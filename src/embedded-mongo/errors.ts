@@ -29,6 +29,16 @@ export const ErrorCodes = {
   DuplicateKey: 11000,
   CannotCreateIndex: 67,
   NotImplemented: 238,
+  // Assertion codes mongod reports for specific parse errors ("Location<code>").
+  Location31253: 31253,
+  Location31254: 31254,
+  Location40324: 40324,
+  Location40323: 40323,
+  Location16410: 16410,
+  Location17276: 17276,
+  Location15974: 15974,
+  Location51091: 51091,
+  Location31395: 31395,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -73,10 +83,16 @@ export function codeName(code: number): string {
 export function fromMingoError(err: unknown): MongoCommandError {
   if (err instanceof MongoCommandError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (/immutable field/i.test(message)) return new MongoCommandError('ImmutableField', message);
   if (/would create a conflict/i.test(message)) return new MongoCommandError('ConflictingUpdateOperators', message);
   if (/unknown (top level |query |projection )?operator|unrecognized|unknown (pipeline|expression|accumulator)|invalid|must be|expected|cannot|not a valid/i.test(message)) {
     return new MongoCommandError('BadValue', message);
   }
   if (/parse/i.test(message)) return new MongoCommandError('FailedToParse', message);
   return new MongoCommandError('BadValue', message);
+}
+
+/** mingo's MingoError class is not exported and keeps the default `name`, so match the constructor. */
+export function isMingoError(err: unknown): err is Error {
+  return err instanceof Error && err.constructor?.name === 'MingoError';
 }

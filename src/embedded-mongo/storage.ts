@@ -14,7 +14,7 @@ import type { IndexSpec } from './indexes';
 
 export interface StoredCollection { cid: number; db: string; name: string; options: Doc }
 export interface StoredIndex { cid: number; name: string; spec: IndexSpec }
-export interface DocWrite { cid: number; id: string; body: Buffer | null }
+export interface DocWrite { cid: number; id: string; body: Uint8Array | null }
 
 export class Storage {
   private readonly db: Database.Database;

@@ -34,6 +34,17 @@ export const errorCatalogue = {
   // ---- regions
   REGION_NOT_FOUND: { status: 404, message: 'No such region' },
 
+  // ---- ledger import (SECURITY.md "Excel in"); row-level codes live in the job's errors
+  IMPORT_NOT_FOUND: { status: 404, message: 'No such import' },
+  IMPORT_LAYOUT_UNKNOWN: { status: 400, message: 'No such ledger layout' },
+  IMPORT_FILE_REQUIRED: { status: 400, message: 'Send the ledger as the multipart field "file"' },
+  IMPORT_FILE_TOO_LARGE: { status: 413, message: 'The file is larger than the import limit' },
+  IMPORT_NOT_XLSX: { status: 400, message: 'The file is not a readable .xlsx workbook' },
+  IMPORT_ZIP_BOMB: { status: 400, message: 'The workbook inflates far beyond its size; refused' },
+  IMPORT_TOO_MANY_ROWS: { status: 400, message: 'The sheet has more rows than the import limit' },
+  IMPORT_TOO_MANY_COLUMNS: { status: 400, message: 'The sheet has more columns than the import limit' },
+  IMPORT_HEADER_NOT_FOUND: { status: 400, message: 'No sheet has the header of this layout' },
+
   // ---- users, login and audit
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed logins; wait before trying again' },

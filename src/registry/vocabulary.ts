@@ -79,6 +79,16 @@ export const householdStatus = vocabulary('status', '脱贫状态', [
   ['none', '非建档立卡', '非贫困户', '一般户'],
 ]);
 
+/**
+ * 贫困户属性 of the national system's ledgers: one column that carries both `dibao` and `tekun`
+ * (一般贫困户 neither, 低保贫困户 dibao, 特困供养贫困户 / 五保贫困户 tekun).
+ */
+export const householdAttribute = vocabulary('attribute', '贫困户属性', [
+  ['general', '一般贫困户', '一般户', '一般农户'],
+  ['dibao', '低保贫困户', '低保户', '低保'],
+  ['tekun', '特困供养贫困户', '五保贫困户', '特困供养户', '特困户', '五保户', '特困', '五保'],
+]);
+
 export const identificationStandard = vocabulary('standard', '识别标准', [
   ['national', '国家标准'],
   ['provincial', '省定标准'],

@@ -5,6 +5,18 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { resetDatabase } from '../helpers/db';
 
+const PREFIX = 'compat_crud_';
+
+/**
+ * resetDatabase() empties collections but keeps them and their indexes; this suite's own
+ * collections are dropped so that an index made by one test cannot leak into the next.
+ */
+async function dropOwnCollections(): Promise<void> {
+  const db = mongoose.connection.db!;
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
+}
+
 const itemSchema = new mongoose.Schema(
   {
     code: { type: String, required: true },
@@ -31,6 +43,7 @@ function rawCollection(name: string) {
 describe('embedded-mongo compatibility: CRUD', () => {
   beforeEach(async () => {
     await resetDatabase();
+    await dropOwnCollections();
   });
 
   it('reads back a created document with every value type intact', async () => {
@@ -53,7 +66,9 @@ describe('embedded-mongo compatibility: CRUD', () => {
     expect(found!.bornAt!.toISOString()).to.equal(bornAt.toISOString());
     expect(found!.tags).to.deep.equal(['贫困', 'illness']);
     expect(found!.address).to.deep.equal({ province: '湖北省', county: '浠水县', village: '三组' });
-    expect(Buffer.from(found!.blob as unknown as Uint8Array).equals(Buffer.from([0, 1, 2, 255]))).to.equal(true);
+    // lean() hands back the driver's value: a BSON Binary, whose bytes are in .buffer.
+    const blob = found!.blob as unknown as { buffer: Uint8Array };
+    expect(Buffer.from(blob.buffer).equals(Buffer.from([0, 1, 2, 255]))).to.equal(true);
     expect(String(found!.owner)).to.equal(String(owner));
   });
 
@@ -115,13 +130,20 @@ describe('embedded-mongo compatibility: CRUD', () => {
   });
 
   it('replaces a whole document but keeps its _id', async () => {
-    const doc = await Item.create({ code: 'R-1', name: 'old', count: 9, tags: ['x'] });
-    await Item.replaceOne({ _id: doc._id }, { code: 'R-1', name: 'new' });
+    const coll = rawCollection('compat_crud_raw');
+    await coll.insertOne({ _id: 'r1' as any, code: 'R-1', name: 'old', count: 9, tags: ['x'] });
+    const res = await coll.replaceOne({ code: 'R-1' }, { code: 'R-1', name: 'new' });
+    expect(res.modifiedCount).to.equal(1);
+    expect(await coll.findOne({ code: 'R-1' })).to.deep.equal({ _id: 'r1', code: 'R-1', name: 'new' });
+  });
+
+  it('replaces through Mongoose, which adds the schema defaults', async () => {
+    const doc = await Item.create({ code: 'R-2', name: 'old', count: 9, price: 3 });
+    await Item.replaceOne({ _id: doc._id }, { code: 'R-2', name: 'new' });
     const found = await Item.findById(doc._id).lean();
     expect(found!.name).to.equal('new');
-    expect(found!.tags, 'replaced fields are gone').to.satisfy((t: unknown) => t === undefined || (Array.isArray(t) && t.length === 0));
-    const raw = await rawCollection('compat_crud_items').findOne({ _id: doc._id });
-    expect(raw).to.not.have.property('count');
+    expect(found!.count, 'the default, not the old value').to.equal(0);
+    expect(found!.price).to.equal(undefined);
   });
 
   it('refuses to change _id with ImmutableField (66)', async () => {

@@ -5,6 +5,18 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { resetDatabase } from '../helpers/db';
 
+const PREFIX = 'compat_find_';
+
+/**
+ * resetDatabase() empties collections but keeps them and their indexes; this suite's own
+ * collections are dropped so that an index made by one test cannot leak into the next.
+ */
+async function dropOwnCollections(): Promise<void> {
+  const db = mongoose.connection.db!;
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
+}
+
 const pagedSchema = new mongoose.Schema(
   { seq: Number, group: String, income: { wage: Number } },
   { collection: 'compat_find_paged', autoIndex: false, autoCreate: false },
@@ -12,12 +24,13 @@ const pagedSchema = new mongoose.Schema(
 const Paged = mongoose.model('CompatFindPaged', pagedSchema);
 
 function raw() {
-  return mongoose.connection.db!.collection<Record<string, any>>('compat_find_raw');
+  return mongoose.connection.db!.collection<any>('compat_find_raw');
 }
 
 describe('embedded-mongo compatibility: sort, skip, limit and projection', () => {
   before(async () => {
     await resetDatabase();
+    await dropOwnCollections();
     await raw().insertMany([
       { _id: 1 as any, n: 3, s: 'b', a: [5, 1], income: { wage: 100 }, members: [{ name: 'm1', h: 'x' }, { name: 'm2', h: 'y' }, { name: 'm3', h: 'y' }] },
       { _id: 2 as any, n: 1, s: 'a', a: [3], income: { wage: 300 }, members: [{ name: 'm4', h: 'y' }] },

@@ -4,6 +4,18 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { resetDatabase } from '../helpers/db';
 
+const PREFIX = 'compat_query_';
+
+/**
+ * resetDatabase() empties collections but keeps them and their indexes; this suite's own
+ * collections are dropped so that an index made by one test cannot leak into the next.
+ */
+async function dropOwnCollections(): Promise<void> {
+  const db = mongoose.connection.db!;
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
+}
+
 const memberSchema = new mongoose.Schema(
   { name: String, idNumber: String, health: String, age: Number, relation: String },
   { _id: false },
@@ -34,6 +46,7 @@ async function codes(filter: Record<string, unknown>): Promise<string[]> {
 describe('embedded-mongo compatibility: queries', () => {
   before(async () => {
     await resetDatabase();
+    await dropOwnCollections();
     await Household.insertMany([
       {
         code: 'h1', status: 'poor', regionCode: '421122001001', tags: ['illness', 'skills'], scores: [1, 9],

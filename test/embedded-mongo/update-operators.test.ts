@@ -5,6 +5,18 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { resetDatabase } from '../helpers/db';
 
+const PREFIX = 'compat_update_';
+
+/**
+ * resetDatabase() empties collections but keeps them and their indexes; this suite's own
+ * collections are dropped so that an index made by one test cannot leak into the next.
+ */
+async function dropOwnCollections(): Promise<void> {
+  const db = mongoose.connection.db!;
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
+}
+
 const memberSchema = new mongoose.Schema(
   { name: String, idNumber: String, health: String, monthsWorked: Number },
   { _id: false },
@@ -23,7 +35,7 @@ const householdSchema = new mongoose.Schema(
 const Household = mongoose.model('CompatUpdateHousehold', householdSchema);
 
 function raw() {
-  return mongoose.connection.db!.collection<Record<string, any>>('compat_update_raw');
+  return mongoose.connection.db!.collection<any>('compat_update_raw');
 }
 
 async function rawDoc(id: string) {
@@ -43,6 +55,7 @@ async function expectCode(p: Promise<unknown>, code: number): Promise<any> {
 describe('embedded-mongo compatibility: update operators', () => {
   beforeEach(async () => {
     await resetDatabase();
+    await dropOwnCollections();
   });
 
   it('$set creates nested paths and $unset removes fields', async () => {
@@ -84,13 +97,13 @@ describe('embedded-mongo compatibility: update operators', () => {
 
   it('$push appends, and with $each/$position/$sort/$slice shapes the array', async () => {
     await raw().insertOne({ _id: 'p' as any, a: [3, 1] });
-    await raw().updateOne({ _id: 'p' as any }, { $push: { a: 2 } });
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: 2 } } as any);
     expect((await rawDoc('p'))!.a).to.deep.equal([3, 1, 2]);
-    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [9, 0], $position: 0 } } });
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [9, 0], $position: 0 } } } as any);
     expect((await rawDoc('p'))!.a).to.deep.equal([9, 0, 3, 1, 2]);
-    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [7], $sort: 1, $slice: 3 } } });
+    await raw().updateOne({ _id: 'p' as any }, { $push: { a: { $each: [7], $sort: 1, $slice: 3 } } } as any);
     expect((await rawDoc('p'))!.a).to.deep.equal([0, 1, 2]);
-    await raw().updateOne({ _id: 'p' as any }, { $push: { fresh: 'x' } });
+    await raw().updateOne({ _id: 'p' as any }, { $push: { fresh: 'x' } } as any);
     expect((await rawDoc('p'))!.fresh, '$push creates a missing array').to.deep.equal(['x']);
   });
 
@@ -100,7 +113,7 @@ describe('embedded-mongo compatibility: update operators', () => {
     });
     await raw().updateOne({ _id: 'q' as any }, {
       $pull: { a: 2, b: { k: { $gte: 2 } } }, $pullAll: { c: ['x', 'z'] }, $pop: { d: -1 },
-    });
+    } as any);
     const doc = await rawDoc('q');
     expect(doc!.a).to.deep.equal([1, 3, 4]);
     expect(doc!.b).to.deep.equal([{ k: 1 }]);
@@ -186,22 +199,37 @@ describe('embedded-mongo compatibility: update operators', () => {
 describe('embedded-mongo compatibility: upserts', () => {
   beforeEach(async () => {
     await resetDatabase();
+    await dropOwnCollections();
   });
 
   it('inserts from the equality fields of the query plus $set and $setOnInsert', async () => {
-    const res = await Household.updateOne(
+    // The raw driver: Mongoose would add its own $setOnInsert defaults.
+    const res = await raw().updateOne(
       { code: 'new-1', status: 'poor', version: { $gte: 0 } },
-      { $set: { 'members.0.name': '张三' }, $setOnInsert: { createdBy: 'importer' }, $inc: { version: 1 } },
+      { $set: { 'monitoring.type': 'sudden' }, $setOnInsert: { createdBy: 'importer' }, $inc: { version: 1 } },
       { upsert: true },
     );
     expect(res.upsertedCount).to.equal(1);
     expect(res.matchedCount).to.equal(0);
     expect(res.upsertedId).to.not.equal(null);
-    const raw = await mongoose.connection.db!.collection('compat_update_households').findOne({ _id: res.upsertedId as any });
-    expect(raw!.code).to.equal('new-1');
-    expect(raw!.status).to.equal('poor');
-    expect(raw!.createdBy).to.equal('importer');
-    expect(raw!.version, 'a range condition seeds nothing; $inc starts from 0').to.equal(1);
+    const doc = await raw().findOne({ _id: res.upsertedId as any });
+    expect(doc!.code).to.equal('new-1');
+    expect(doc!.status).to.equal('poor');
+    expect(doc!.monitoring).to.deep.equal({ type: 'sudden' });
+    expect(doc!.createdBy).to.equal('importer');
+    expect(doc!.version, 'a range condition seeds nothing; $inc starts from 0').to.equal(1);
+  });
+
+  it('upserts through Mongoose with $setOnInsert and $push', async () => {
+    const res = await Household.updateOne(
+      { code: 'new-2' },
+      { $setOnInsert: { createdBy: 'importer' }, $push: { members: { name: '张三' } } },
+      { upsert: true },
+    );
+    expect(res.upsertedCount).to.equal(1);
+    const h = await Household.findOne({ code: 'new-2' }).lean();
+    expect(h!.createdBy).to.equal('importer');
+    expect(h!.members.map((m) => m.name)).to.deep.equal(['张三']);
   });
 
   it('does not apply $setOnInsert when the document exists', async () => {

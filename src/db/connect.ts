@@ -1,0 +1,38 @@
+// Chooses the database: MONGODB_URI when given (a real MongoDB), otherwise the embedded engine
+// on the data folder (issue 2). Mongoose is the only way the service talks to its data.
+import fs from 'node:fs';
+import mongoose from 'mongoose';
+import { startEmbeddedMongo } from '../embedded-mongo';
+
+// Unknown filter fields throw instead of being silently dropped (a dropped filter field would
+// widen a query, e.g. an update meant for one household hitting many).
+mongoose.set('strictQuery', 'throw');
+
+export interface DatabaseConnection {
+  uri: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function connect(opts: { mongodbUri?: string; dataDir: string }): Promise<DatabaseConnection> {
+  if (opts.mongodbUri) {
+    await mongoose.connect(opts.mongodbUri, { serverSelectionTimeoutMS: 2000 });
+    return { uri: opts.mongodbUri, embedded: false, close: () => mongoose.disconnect() };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const engine = await startEmbeddedMongo({ dataDir: opts.dataDir, port: 0 });
+  try {
+    await mongoose.connect(engine.uri, { serverSelectionTimeoutMS: 2000 });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return {
+    uri: engine.uri,
+    embedded: true,
+    async close() {
+      await mongoose.disconnect();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Identity-number data checks (POLICY.md "Data checks"): numbers failing GB 11643, and the same
+ * person listed twice, inside the household or, during a run, in an earlier household.
+ */
+import type { Member } from '../../registry/household.types';
+import { parseIdNumber } from '../../registry/id-number';
+
+/**
+ * Members whose ID number fails GB 11643. The registry refuses such numbers today; these are
+ * records loaded before validation existed.
+ */
+export function invalidIdNumberCount(members: readonly Partial<Member>[]): number {
+  return members.filter((m) => !parseIdNumber(m.idNumber).valid).length;
+}
+
+/** The person key of each member (first 18 characters of a valid number), undefined if invalid. */
+export function personIdsOf(members: readonly Partial<Member>[]): (string | undefined)[] {
+  return members.map((m) => {
+    const parsed = parseIdNumber(m.idNumber);
+    return parsed.valid ? parsed.personId : undefined;
+  });
+}
+
+/**
+ * Members whose person already appeared: earlier in this household, or in `seenElsewhere` (the
+ * person ids of households evaluated before this one in a run).
+ */
+export function duplicatePersonIds(personIds: readonly (string | undefined)[], seenElsewhere?: ReadonlySet<string>): string[] {
+  const here = new Set<string>();
+  const duplicates: string[] = [];
+  for (const id of personIds) {
+    if (id === undefined) continue;
+    if (here.has(id) || seenElsewhere?.has(id)) duplicates.push(id);
+    here.add(id);
+  }
+  return duplicates;
+}

@@ -1,0 +1,33 @@
+/**
+ * 享受政策 (POLICY.md "Words": in policy): status poor, exited-supported or returned, or a monitored
+ * household whose risk is not eliminated.
+ */
+import type { Household } from '../../registry/household.types';
+import { householdStatus, isCode, monitoringType } from '../../registry/vocabulary';
+
+const IN_POLICY_STATUSES = new Set(['poor', 'exited-supported', 'returned']);
+
+/** 防返贫监测对象 of any kind (its risk open or eliminated); the 两不愁三保障 checks cover them. */
+export function isMonitored(household: Partial<Household>): boolean | undefined {
+  const m = household.monitoring;
+  if (m === null || m === undefined) return false;
+  if (typeof m !== 'object') return undefined;
+  if (m.type === null || m.type === undefined) return false;
+  return isCode(monitoringType, m.type) ? true : undefined;
+}
+
+/** Monitored with the risk not eliminated. */
+export function isMonitoredOpenRisk(household: Partial<Household>): boolean | undefined {
+  const monitored = isMonitored(household);
+  if (monitored !== true) return monitored;
+  const eliminated = household.monitoring?.riskEliminated;
+  return typeof eliminated === 'boolean' ? !eliminated : undefined;
+}
+
+export function isInPolicy(household: Partial<Household>): boolean | undefined {
+  const openRisk = isMonitoredOpenRisk(household);
+  if (openRisk === true) return true;
+  if (!isCode(householdStatus, household.status)) return undefined;
+  if (IN_POLICY_STATUSES.has(household.status)) return true;
+  return openRisk === false ? false : undefined;
+}

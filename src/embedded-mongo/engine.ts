@@ -1,0 +1,349 @@
+// The engine's state: the catalog of databases and collections, the write path (memory first,
+// then one SQLite transaction per command, rolled back in memory if SQLite fails), and
+// transactions.
+import { serialize } from 'bson';
+import { Collection } from './collection';
+import { CursorStore } from './cursors';
+import { MongoCommandError } from './errors';
+import { Index, type IndexSpec, duplicateKeyError } from './indexes';
+import { type Doc, valueKey } from './keys';
+import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
+import { Storage } from './storage';
+import { noteDecimals } from './decimal';
+
+export interface EngineOptions {
+  cursorTimeoutMs: number;
+  transactionLifetimeMs: number;
+}
+
+interface Change { coll: Collection; id: string; before: Doc | undefined; after: Doc | undefined }
+
+/** The writes of one command outside a transaction, persisted together when it finishes. */
+export class WriteCtx {
+  readonly changes: Change[] = [];
+  constructor(readonly engine: Engine, readonly txn?: Txn) {}
+}
+
+export class Engine {
+  private readonly dbs = new Map<string, Map<string, Collection>>();
+  private readonly byCid = new Map<number, Collection>();
+  readonly cursors: CursorStore;
+  readonly sessions = new SessionStore();
+  private seq = 0;
+  private activeTxns = new Set<Txn>();
+  private readonly txnTimer: NodeJS.Timeout;
+
+  constructor(readonly storage: Storage, readonly opts: EngineOptions) {
+    this.cursors = new CursorStore(opts.cursorTimeoutMs);
+    this.txnTimer = setInterval(() => this.expireTransactions(), Math.max(50, Math.min(1000, Math.floor(opts.transactionLifetimeMs / 4))));
+    this.txnTimer.unref();
+    this.load();
+  }
+
+  private load(): void {
+    for (const c of this.storage.loadCollections()) this.register(new Collection(c.cid, c.db, c.name, c.options));
+    for (const i of this.storage.loadIndexes()) this.byCid.get(i.cid)?.indexes.push(new Index(i.spec));
+    for (const { cid, id, doc } of this.storage.iterateDocuments()) {
+      noteDecimals(doc);
+      this.byCid.get(cid)?.apply(id, doc);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.txnTimer);
+    this.cursors.close();
+    this.storage.close();
+  }
+
+  private register(c: Collection): void {
+    let db = this.dbs.get(c.db);
+    if (!db) this.dbs.set(c.db, (db = new Map()));
+    db.set(c.name, c);
+    this.byCid.set(c.cid, c);
+  }
+
+  // ---- catalog ----
+
+  collection(db: string, name: string): Collection | undefined {
+    return this.dbs.get(db)?.get(name);
+  }
+
+  ensureCollection(db: string, name: string, options: Doc = {}): Collection {
+    const existing = this.collection(db, name);
+    if (existing) return existing;
+    validateCollectionName(name);
+    const cid = this.storage.createCollection(db, name, options);
+    const c = new Collection(cid, db, name, options);
+    this.register(c);
+    return c;
+  }
+
+  collections(db: string): Collection[] {
+    return [...(this.dbs.get(db)?.values() ?? [])];
+  }
+
+  databases(): string[] {
+    return [...this.dbs.keys()].filter((d) => (this.dbs.get(d)?.size ?? 0) > 0);
+  }
+
+  dropCollection(c: Collection): void {
+    this.storage.dropCollections([c.cid]);
+    this.dbs.get(c.db)?.delete(c.name);
+    this.byCid.delete(c.cid);
+    for (const t of this.activeTxns) t.overlay.delete(c);
+  }
+
+  dropDatabase(db: string): void {
+    const colls = this.collections(db);
+    this.storage.dropCollections(colls.map((c) => c.cid));
+    for (const c of colls) {
+      this.byCid.delete(c.cid);
+      for (const t of this.activeTxns) t.overlay.delete(c);
+    }
+    this.dbs.delete(db);
+  }
+
+  renameCollection(c: Collection, db: string, name: string): void {
+    validateCollectionName(name);
+    this.storage.renameCollection(c.cid, db, name);
+    this.dbs.get(c.db)?.delete(c.name);
+    c.db = db;
+    c.name = name;
+    this.register(c);
+  }
+
+  /** Build the index over existing documents; fails with E11000 if they violate uniqueness. */
+  createIndex(c: Collection, spec: IndexSpec): void {
+    const index = new Index(spec);
+    for (const [id, doc] of c.docs) {
+      if (index.unique) {
+        const values = index.conflict(id, doc);
+        if (values) throw duplicateKeyError(c.ns, index, values);
+      }
+      index.add(id, doc);
+    }
+    this.storage.putIndex(c.cid, spec);
+    c.indexes.push(index);
+  }
+
+  dropIndex(c: Collection, name: string): void {
+    const i = c.indexes.findIndex((x) => x.name === name);
+    if (i < 0) throw new MongoCommandError('IndexNotFound', `index not found with name [${name}]`);
+    this.storage.dropIndex(c.cid, name);
+    c.indexes.splice(i, 1);
+  }
+
+  // ---- reads (see the transaction's own writes) ----
+
+  getDoc(c: Collection, id: string, txn?: Txn): Doc | undefined {
+    const ov = txn?.overlay.get(c);
+    if (ov && ov.has(id)) return ov.get(id) ?? undefined;
+    return c.docs.get(id);
+  }
+
+  /** Candidate documents for a filter: an index-narrowed subset or every document. */
+  *candidates(c: Collection, filter: Doc | undefined, txn?: Txn): Generator<Doc> {
+    const ov = txn?.overlay.get(c);
+    const planned = c.plan(filter);
+    if (planned) {
+      for (const id of planned) {
+        if (ov && ov.has(id)) continue;
+        const d = c.docs.get(id);
+        if (d) yield d;
+      }
+    } else {
+      for (const [id, d] of c.docs) {
+        if (ov && ov.has(id)) continue;
+        yield d;
+      }
+    }
+    if (ov) for (const d of ov.values()) if (d) yield d;
+  }
+
+  // ---- writes ----
+
+  /**
+   * Replace, insert (insert=true) or delete (after=undefined) one document. Outside a
+   * transaction the change is applied to memory at once (later writes of the same command see
+   * it) and recorded for `commitWrites`; inside one it goes to the session's overlay.
+   */
+  put(ctx: WriteCtx, c: Collection, id: string, after: Doc | undefined, insert = false): void {
+    const txn = ctx.txn;
+    if (after) noteDecimals(after);
+    if (!txn) {
+      if (after) c.checkUnique(id, after, insert);
+      const before = c.apply(id, after);
+      ctx.changes.push({ coll: c, id, before, after });
+      return;
+    }
+    const last = c.lastWrite.get(id);
+    if (last !== undefined && last > txn.startSeq) {
+      this.abortTxn(txn, 'write conflict');
+      throw writeConflict();
+    }
+    let ov = txn.overlay.get(c);
+    if (!ov) txn.overlay.set(c, (ov = new Map()));
+    if (after) {
+      const overlay = ov;
+      c.checkUnique(id, after, insert && !overlay.has(id), (other) => overlay.has(other));
+      if (insert && overlay.get(id)) throw duplicateKeyError(c.ns, new Index({ key: { _id: 1 }, name: '_id_' }), [after._id]);
+      for (const index of c.indexes) {
+        if (!index.unique) continue;
+        const mine = index.keysOf(after);
+        if (!mine) continue;
+        for (const [otherId, other] of overlay) {
+          if (!other || otherId === id) continue;
+          const theirs = index.keysOf(other);
+          const hit = theirs && mine.keys.findIndex((k) => theirs.keys.includes(k));
+          if (hit !== null && hit !== undefined && hit >= 0) throw duplicateKeyError(c.ns, index, mine.values[hit]);
+        }
+      }
+    }
+    ov.set(id, after ?? null);
+  }
+
+  /** Make a command's writes durable (one SQLite transaction), or undo them in memory. */
+  commitWrites(ctx: WriteCtx): void {
+    if (ctx.txn || ctx.changes.length === 0) return;
+    const seq = ++this.seq;
+    try {
+      this.storage.writeDocuments(ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null })));
+    } catch (err) {
+      for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
+      ctx.changes.length = 0;
+      throw new MongoCommandError('InternalError', `storage failure, nothing was written: ${(err as Error).message}`);
+    }
+    if (this.activeTxns.size > 0) for (const ch of ctx.changes) ch.coll.lastWrite.set(ch.id, seq);
+  }
+
+  // ---- transactions ----
+
+  /**
+   * The transaction a command runs in, from its lsid/txnNumber/autocommit/startTransaction
+   * fields (the driver's protocol, see ENGINE-NOTES.md), or undefined for a plain command.
+   */
+  transactionFor(cmd: Doc): { session?: Session; txn?: Txn } {
+    const key = sessionKey(cmd.lsid);
+    const session = key ? this.sessions.get(key) : undefined;
+    if (cmd.autocommit !== false || !session) return { session };
+    const txnNumber = Number(cmd.txnNumber);
+    if (!Number.isFinite(txnNumber)) throw new MongoCommandError('BadValue', "'autocommit' requires 'txnNumber'");
+    const current = session.txn;
+    if (cmd.startTransaction === true) {
+      if (current && current.txnNumber > txnNumber) {
+        throw new MongoCommandError('TransactionTooOld', `txnNumber ${txnNumber} is less than last txnNumber ${current.txnNumber} seen in this session`);
+      }
+      if (current && current.txnNumber === txnNumber) {
+        throw new MongoCommandError('BadValue', `Transaction with { txnNumber: ${txnNumber} } has already been started`);
+      }
+      if (current && current.state === 'active') this.abortTxn(current, 'superseded by a new transaction');
+      const txn: Txn = { txnNumber, startSeq: this.seq, startedAt: Date.now(), state: 'active', overlay: new Map() };
+      session.txn = txn;
+      this.activeTxns.add(txn);
+      return { session, txn };
+    }
+    if (!current || current.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
+    this.checkExpiry(current);
+    if (current.state === 'aborted') throw noSuchTransaction(txnNumber, current.abortReason);
+    if (current.state === 'committed') {
+      throw new MongoCommandError('TransactionCommitted', `Transaction with { txnNumber: ${txnNumber} } has been committed`);
+    }
+    return { session, txn: current };
+  }
+
+  commitTransaction(session: Session, txnNumber: number): void {
+    const txn = session.txn;
+    if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
+    this.checkExpiry(txn);
+    if (txn.state === 'committed') return; // the driver retries commits: idempotent
+    if (txn.state === 'aborted') throw noSuchTransaction(txnNumber, txn.abortReason);
+    // First committer wins: anything this transaction wrote that changed since it began is a conflict.
+    for (const [c, ov] of txn.overlay) {
+      for (const id of ov.keys()) {
+        const last = c.lastWrite.get(id);
+        if (last !== undefined && last > txn.startSeq) {
+          this.abortTxn(txn, 'write conflict at commit');
+          throw writeConflict();
+        }
+      }
+    }
+    const ctx = new WriteCtx(this);
+    try {
+      for (const [c, ov] of txn.overlay) {
+        if (!this.byCid.has(c.cid)) continue; // dropped meanwhile
+        for (const [id, after] of ov) this.put(ctx, c, id, after ?? undefined);
+      }
+    } catch (err) {
+      for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
+      this.abortTxn(txn, 'conflict at commit');
+      // Another commit took a unique key this transaction relied on: retryable, like mongod's
+      // write conflict on the index entry.
+      if (err instanceof MongoCommandError && err.code === 11000) throw writeConflict();
+      throw err;
+    }
+    this.commitWrites(ctx);
+    txn.state = 'committed';
+    txn.overlay.clear();
+    this.finishTxn(txn);
+  }
+
+  /** Abort after a failed statement (mongod aborts the transaction on any error inside it). */
+  abortActive(txn: Txn, reason: string): void {
+    this.abortTxn(txn, reason);
+  }
+
+  abortTransaction(session: Session, txnNumber: number): void {
+    const txn = session.txn;
+    if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
+    if (txn.state === 'committed') throw new MongoCommandError('TransactionCommitted', `Transaction with { txnNumber: ${txnNumber} } has been committed`);
+    if (txn.state === 'aborted') throw noSuchTransaction(txnNumber, txn.abortReason);
+    this.abortTxn(txn, 'aborted by the client');
+  }
+
+  endSession(key: string): void {
+    const s = this.sessions.end(key);
+    if (s?.txn && s.txn.state === 'active') this.abortTxn(s.txn, 'session ended');
+    this.cursors.killSession(key);
+  }
+
+  private abortTxn(txn: Txn, reason: string): void {
+    if (txn.state !== 'active') return;
+    txn.state = 'aborted';
+    txn.abortReason = reason;
+    txn.overlay.clear();
+    this.finishTxn(txn);
+  }
+
+  private finishTxn(txn: Txn): void {
+    this.activeTxns.delete(txn);
+    // Write sequences only matter while some transaction is open; dropping them keeps memory flat.
+    if (this.activeTxns.size === 0) for (const c of this.byCid.values()) c.lastWrite.clear();
+  }
+
+  private checkExpiry(txn: Txn): void {
+    if (txn.state === 'active' && Date.now() - txn.startedAt > this.opts.transactionLifetimeMs) {
+      this.abortTxn(txn, 'transaction exceeded its lifetime (transactionLifetimeLimitSeconds)');
+    }
+  }
+
+  private expireTransactions(): void {
+    for (const t of [...this.activeTxns]) this.checkExpiry(t);
+  }
+
+  /** Visible for tests: how many transactions hold pending writes. */
+  get openTransactions(): number {
+    return this.activeTxns.size;
+  }
+}
+
+function writeConflict(): MongoCommandError {
+  return new MongoCommandError('WriteConflict', 'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.', { labels: TRANSIENT });
+}
+
+function validateCollectionName(name: string): void {
+  if (!name || name.includes('$') || name.includes('\0') || name.startsWith('system.')) {
+    throw new MongoCommandError('InvalidNamespace', `Invalid collection name: ${name}`);
+  }
+}
+
+export { valueKey };

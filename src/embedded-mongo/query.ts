@@ -1,0 +1,108 @@
+// Filters, sorts and projections: validated here (unsupported operators fail loudly with
+// MongoDB's codes), evaluated by mingo over index-narrowed candidates.
+import { Query } from 'mingo';
+import type { Collection } from './collection';
+import type { Engine } from './engine';
+import { MongoCommandError, fromMingoError, unsupported } from './errors';
+import { type Doc, isPlainObject } from './keys';
+import type { Txn } from './sessions';
+import { compileProjection } from './projection';
+import { parseSort, sortDocs } from './sort';
+
+/** Query operators mingo lacks or that need server facilities we do not have. */
+const UNSUPPORTED_QUERY_OPS: Record<string, string> = {
+  $text: '$text (text search)',
+  $where: '$where (server-side JavaScript)',
+  $near: '$near (geospatial query)',
+  $nearSphere: '$nearSphere (geospatial query)',
+  $geoWithin: '$geoWithin (geospatial query)',
+  $geoIntersects: '$geoIntersects (geospatial query)',
+  $within: '$within (geospatial query)',
+  $function: '$function (server-side JavaScript)',
+  $accumulator: '$accumulator (server-side JavaScript)',
+};
+
+/** Walks a filter or expression and rejects unsupported operators anywhere inside it. */
+export function checkOperators(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const v of value) checkOperators(v);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const k of Object.keys(value)) {
+    if (k in UNSUPPORTED_QUERY_OPS) throw unsupported(UNSUPPORTED_QUERY_OPS[k]);
+    checkOperators(value[k]);
+  }
+}
+
+/** Only the "simple" binary collation matches what mingo does; anything else would be silently wrong. */
+export function checkCollation(collation: unknown): void {
+  if (collation === undefined || collation === null) return;
+  if (isPlainObject(collation) && (collation.locale === 'simple' || Object.keys(collation).length === 0)) return;
+  throw unsupported('collation (only the simple binary collation is available)');
+}
+
+const MINGO_OPTIONS = {};
+
+export function compileFilter(filter: unknown): Query {
+  if (filter !== undefined && filter !== null && !isPlainObject(filter)) {
+    throw new MongoCommandError('TypeMismatch', "filter must be an object");
+  }
+  checkOperators(filter);
+  try {
+    return new Query((filter ?? {}) as Doc, MINGO_OPTIONS);
+  } catch (err) {
+    throw fromMingoError(err);
+  }
+}
+
+/** Lazily yields the stored documents matching `filter` (never copies; callers must not mutate). */
+export function* matching(engine: Engine, coll: Collection | undefined, filter: Doc | undefined, txn?: Txn, query = compileFilter(filter)): Generator<Doc> {
+  if (!coll) return;
+  const empty = !filter || Object.keys(filter).length === 0;
+  for (const d of engine.candidates(coll, filter, txn)) if (empty || query.test(d)) yield d;
+}
+
+export interface FindSpec {
+  filter?: Doc;
+  sort?: Doc;
+  projection?: Doc;
+  skip?: number;
+  limit?: number;
+}
+
+/**
+ * The lazy result of a find. Without a sort it streams over the candidates; with one it holds
+ * one array of references to the matching stored documents (the sort needs them all).
+ */
+export function findIterator(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn?: Txn): Iterator<Doc> {
+  const query = compileFilter(spec.filter);
+  const sort = parseSort(spec.sort);
+  const project = compileProjection(spec.projection);
+  const skip = Math.max(0, Number(spec.skip ?? 0));
+  const limit = Math.abs(Number(spec.limit ?? 0));
+  let source: Iterator<Doc> = matching(engine, coll, spec.filter, txn, query);
+  if (sort) source = sortDocs([...(source as Generator<Doc>)], sort)[Symbol.iterator]();
+  const sliced = skip || limit ? sliceIter(source, skip, limit) : source;
+  return project ? mapIter(sliced, (d) => project(d, spec.filter)) : sliced;
+}
+
+function* sliceIter(source: Iterator<Doc>, skip: number, limit: number): Generator<Doc> {
+  let seen = 0;
+  let out = 0;
+  for (let r = source.next(); !r.done; r = source.next()) {
+    if (seen++ < skip) continue;
+    yield r.value;
+    if (limit && ++out >= limit) return;
+  }
+}
+
+function* mapIter(source: Iterator<Doc>, fn: (d: Doc) => Doc): Generator<Doc> {
+  for (let r = source.next(); !r.done; r = source.next()) yield fn(r.value);
+}
+
+/** Project one document (for findAndModify's `fields`). */
+export function projectOne(doc: Doc, projection: Doc | undefined, filter?: Doc): Doc {
+  const project = compileProjection(projection);
+  return project ? project(doc, filter) : doc;
+}

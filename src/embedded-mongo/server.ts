@@ -1,0 +1,94 @@
+// TCP server speaking the MongoDB wire protocol. Each connection processes its messages in
+// order; every command runs synchronously on the event loop, so replies leave as soon as the
+// command (and its SQLite transaction) completes.
+import net from 'node:net';
+import { inspect } from 'node:util';
+import type { Engine } from './engine';
+import { runCommand } from './commands/dispatch';
+import { MongoCommandError } from './errors';
+import { ProtocolError, encodeReply, parseMessage } from './wire';
+
+/** Above the driver's maxMessageSizeBytes (48,000,000) plus headroom; larger frames are hostile. */
+const MAX_FRAME = 64 * 1024 * 1024;
+
+/** EMBEDDED_MONGO_TRACE=1 logs every command and reply to stderr (debugging aid). */
+const TRACE = process.env.EMBEDDED_MONGO_TRACE === '1';
+
+export class WireServer {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private nextConnectionId = 1;
+
+  constructor(private readonly engine: Engine) {
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      for (const s of this.sockets) s.destroy();
+      this.sockets.clear();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const connection = { id: this.nextConnectionId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    // Chunks are kept in a list and joined once a whole frame is there: joining on every
+    // chunk would copy a 40 MB insertMany message hundreds of times.
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      buffered += chunk.length;
+      while (buffered >= 4) {
+        const head = chunks[0].length >= 4 ? chunks[0] : Buffer.concat(chunks);
+        const size = head.readInt32LE(0);
+        if (size < 16 || size > MAX_FRAME) {
+          socket.destroy();
+          return;
+        }
+        if (buffered < size) return;
+        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
+        const frame = all.subarray(0, size);
+        const rest = all.subarray(size);
+        chunks = rest.length > 0 ? [rest] : [];
+        buffered = rest.length;
+        this.handle(socket, frame, connection);
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private handle(socket: net.Socket, frame: Buffer, connection: { id: number; remote: string }): void {
+    let msg;
+    try {
+      msg = parseMessage(frame);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        socket.destroy();
+        return;
+      }
+      // A body that is not valid BSON: answer like mongod instead of dropping the connection.
+      const requestId = frame.readInt32LE(4);
+      socket.write(encodeReply(requestId, new MongoCommandError('FailedToParse', `invalid BSON: ${(err as Error).message}`).toReply(), false));
+      return;
+    }
+    const reply = runCommand(this.engine, msg.body, connection);
+    if (TRACE) process.stderr.write(`[embedded-mongo] ${inspect(msg.body, { depth: 6, breakLength: Infinity })}\n  -> ${inspect(reply, { depth: 6, breakLength: Infinity })}\n`);
+    if (msg.moreToCome) return; // the client asked for no reply (e.g. endSessions with w:0)
+    if (!socket.destroyed) socket.write(encodeReply(msg.header.requestId, reply, msg.legacy));
+  }
+}

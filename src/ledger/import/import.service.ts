@@ -1,0 +1,473 @@
+/**
+ * Ledger import (issue 6 "Import"; SECURITY.md "Excel in"; STYLE.md 19–20).
+ *
+ * The file is checked before parsing (zip-guard.ts), read as a stream (ledger-reader.ts), its rows
+ * grouped into households by 户编号, each household built over the stored one, validated with the
+ * API's rules and written whole or not at all by `upsertHouseholdByCode`. A bad row never aborts
+ * the batch: it becomes `{ sheet, row, column, code, message }` and its household's rows go to the
+ * error workbook.
+ *
+ * Decisions:
+ * - Idempotence: a job is identified by the file's sha256 + layout + dry run + user. The same
+ *   upload again returns the same job and writes nothing; a changed file is a new job, and its
+ *   unchanged households come out `unchanged`.
+ * - Crashes: households are written in batches, and after each batch the job records the last
+ *   sheet row it committed. A job found `running` that no live process owns is resumed from there
+ *   (the batch in flight is re-applied; its already-written households come out `unchanged`).
+ * - Rows of one household must be near each other: national exports keep them contiguous. Rows are
+ *   grouped while they follow each other; a 户编号 that comes back after other households is
+ *   refused on those rows (HOUSEHOLD_ROWS_SPLIT) rather than buffering a county in memory.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { config } from '../../config';
+import { recordAudit } from '../../audit/audit.service';
+import { AppError } from '../../http/errors';
+import { isRegionCode, isWithinAny, regionLevel } from '../../regions/region-code';
+import { resolveVillage } from '../../regions/region.service';
+import { HouseholdModel, toHouseholdJson, type StoredHouseholdDoc } from '../../registry/household.model';
+import { upsertHouseholdByCode, validateHousehold } from '../../registry/household.service';
+import type { Household } from '../../registry/household.types';
+import type { Actor } from '../../users/actor';
+import { LayoutError, loadLayout, type Layout, type LayoutColumn } from '../layout';
+import { ImportErrorRowModel, ImportJobModel } from './import-job.model';
+import { buildHousehold, disagreements, fillDown, locate, rowParser, type ParsedRow, type RowError, type RowParser } from './household-builder';
+import { HeaderNotFound, readLedger } from './ledger-reader';
+import { inspectXlsx, ZipRefused } from './zip-guard';
+import type { HeaderMatch } from './header';
+
+export interface ImportLimits {
+  maxBytes: number;
+  maxRows: number;
+  maxColumns: number;
+  maxUncompressedBytes: number;
+  maxRatio: number;
+  maxEntries: number;
+}
+
+export function importLimits(overrides: Partial<ImportLimits> = {}): ImportLimits {
+  return {
+    maxBytes: config.importMaxBytes,
+    maxRows: config.importMaxRows,
+    maxColumns: 200,
+    // XML inflates 10–20 times; a 50 MB upload of real rows stays well under this.
+    maxUncompressedBytes: 2 * 1024 ** 3,
+    maxRatio: 200,
+    maxEntries: 2000,
+    ...overrides,
+  };
+}
+
+/** Households per batch: one lookup of stored households, then one commit of progress. */
+const BATCH = 200;
+/** Errors kept in the job document; every failing row is in the error rows. */
+const MAX_JOB_ERRORS = 1000;
+
+export interface ImportProgress {
+  rows: number;
+  households: number;
+  /** Rows the workbook claims (its <dimension>), when it says. */
+  totalRows: number | null;
+}
+
+export interface ImportRequest {
+  file: string;
+  layout: string;
+  dryRun: boolean;
+  actor: Actor;
+  fileName?: string | null;
+  limits?: Partial<ImportLimits>;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportJobView {
+  id: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  layout: string;
+  dryRun: boolean;
+  fileName: string | null;
+  imported: { households: number; members: number };
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  rows: number;
+  errors: RowError[];
+  errorCount: number;
+  failure: { code: string; message: string } | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Jobs this process is running now; a `running` job not in here was left by a dead process. */
+const active = new Map<string, Promise<ImportJobView>>();
+
+type JobDoc = NonNullable<Awaited<ReturnType<typeof findJob>>>;
+
+async function findJob(filter: { key: string } | { _id: string }) {
+  return ImportJobModel.findOne(filter as never).setOptions({ sanitizeFilter: true }).lean();
+}
+
+export function viewOf(doc: JobDoc): ImportJobView {
+  const counts: Partial<Counters> = doc.counts ?? {};
+  return {
+    id: String(doc._id),
+    status: doc.status as ImportJobView['status'],
+    layout: doc.layout,
+    dryRun: doc.dryRun,
+    fileName: doc.fileName ?? null,
+    imported: { households: (counts.created ?? 0) + (counts.updated ?? 0), members: counts.members ?? 0 },
+    created: counts.created ?? 0,
+    updated: counts.updated ?? 0,
+    unchanged: counts.unchanged ?? 0,
+    failed: counts.failed ?? 0,
+    rows: counts.rows ?? 0,
+    errors: (doc.errors ?? []).map((e) => ({ sheet: e.sheet ?? '', row: e.row ?? 0, column: e.column ?? null, code: e.code, message: e.message })),
+    errorCount: doc.errorCount ?? 0,
+    failure: doc.failure?.code ? { code: doc.failure.code, message: doc.failure.message ?? '' } : null,
+    startedAt: doc.startedAt ? new Date(doc.startedAt).toISOString() : null,
+    finishedAt: doc.finishedAt ? new Date(doc.finishedAt).toISOString() : null,
+  };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Starts (or finds) the job for this file. `done` settles when the job has finished, at once for
+ * a repeat of a finished job. The caller may delete `file` only after `done`.
+ */
+export async function startImport(request: ImportRequest): Promise<{ job: ImportJobView; done: Promise<ImportJobView> }> {
+  let layout: Layout;
+  try {
+    layout = loadLayout(request.layout);
+  } catch (err) {
+    if (err instanceof LayoutError) throw new AppError('IMPORT_LAYOUT_UNKNOWN', err.message);
+    throw err;
+  }
+  const sha256 = await sha256File(request.file);
+  const { actor } = request;
+  const key = `${sha256}:${layout.id}:${request.dryRun ? 'dry' : 'commit'}:${actor.userId}`;
+  let doc = await findJob({ key });
+  if (doc && active.has(String(doc._id))) {
+    return { job: viewOf(doc), done: active.get(String(doc._id)) as Promise<ImportJobView> };
+  }
+  if (doc && doc.status === 'done') return { job: viewOf(doc), done: Promise.resolve(viewOf(doc)) };
+  if (!doc) {
+    try {
+      const created = await ImportJobModel.create({
+        key, sha256, layout: layout.id, dryRun: request.dryRun, fileName: request.fileName ?? null,
+        fileSize: fs.statSync(request.file).size, status: 'queued',
+        actor: { userId: actor.userId, username: actor.username, role: actor.role, regionCodes: actor.regionCodes },
+      });
+      doc = created.toObject() as JobDoc;
+    } catch (err) {
+      // Two uploads of the same file at once: the second finds the first one's job.
+      if ((err as { code?: number }).code !== 11000) throw err;
+      doc = await findJob({ key });
+      if (!doc) throw err;
+      const running = active.get(String(doc._id));
+      if (running) return { job: viewOf(doc), done: running };
+    }
+  }
+  const id = String((doc as JobDoc)._id);
+  // A failed (refused) or interrupted job runs again; an interrupted one resumes after its last batch.
+  const done = runJob(id, layout, request).finally(() => active.delete(id));
+  active.set(id, done);
+  return { job: viewOf(doc as JobDoc), done };
+}
+
+async function loadJob(id: string): Promise<JobDoc> {
+  const doc = await findJob({ _id: id });
+  if (!doc) throw new AppError('IMPORT_NOT_FOUND');
+  return doc;
+}
+
+/** A job as its owner (or an admin) sees it; anyone else gets 404. */
+export async function getImportJob(actor: Actor, id: string): Promise<ImportJobView> {
+  if (!/^[0-9a-f]{24}$/.test(id)) throw new AppError('IMPORT_NOT_FOUND');
+  const doc = await loadJob(id);
+  if (actor.role !== 'admin' && doc.actor?.userId !== actor.userId) throw new AppError('IMPORT_NOT_FOUND');
+  return viewOf(doc);
+}
+
+/** The header and failing rows of a job, for errors.xlsx, in sheet order. */
+export async function importErrorRows(actor: Actor, id: string): Promise<{ job: ImportJobView; sheet: string; headerTexts: string[]; rows: AsyncIterable<{ row: number; texts: string[]; reason: string }> }> {
+  const job = await getImportJob(actor, id);
+  const doc = await loadJob(id);
+  const cursor = ImportErrorRowModel.find({ jobId: id } as never).setOptions({ sanitizeFilter: true }).sort({ row: 1 }).lean().cursor();
+  async function* rows() {
+    for await (const r of cursor) yield { row: r.row, texts: r.texts ?? [], reason: r.reason };
+  }
+  return { job, sheet: doc.header?.sheet ?? 'Sheet1', headerTexts: doc.header?.texts ?? [], rows: rows() };
+}
+
+interface Counters {
+  rows: number;
+  households: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  members: number;
+}
+
+async function runJob(id: string, layout: Layout, request: ImportRequest): Promise<ImportJobView> {
+  const limits = importLimits(request.limits);
+  const { actor } = request;
+  const previous = await loadJob(id);
+  const resumeAfter = previous.status === 'running' ? previous.progress?.row ?? 0 : 0;
+  const counters: Counters = resumeAfter > 0
+    ? { rows: 0, households: 0, created: 0, updated: 0, unchanged: 0, failed: 0, members: 0, ...(previous.counts as Partial<Counters>) }
+    : { rows: 0, households: 0, created: 0, updated: 0, unchanged: 0, failed: 0, members: 0 };
+  let errors: RowError[] = resumeAfter > 0 ? viewOf(previous).errors.filter((e) => e.row <= resumeAfter) : [];
+  let errorCount = resumeAfter > 0 ? errors.length : 0;
+  await ImportErrorRowModel.deleteMany({ jobId: id, row: { $gt: resumeAfter } } as never).setOptions({ sanitizeFilter: false });
+  await ImportJobModel.updateOne({ _id: id }, {
+    $set: { status: 'running', startedAt: new Date(), finishedAt: null, failure: { code: null, message: null }, counts: counters, errors, errorCount, progress: { row: resumeAfter } },
+  });
+
+  let totalRows: number | null = null;
+  const seenCodes = new Set<string>();
+  const seenPersons = new Map<string, string>();
+  const existingCache = new Map<string, Household | null>();
+
+  const record = (rowErrors: RowError[]) => {
+    errorCount += rowErrors.length;
+    for (const e of rowErrors) if (errors.length < MAX_JOB_ERRORS) errors.push(e);
+  };
+
+  try {
+    const claim = await inspectXlsx(request.file, limits);
+    totalRows = claim.sheets.reduce<number | null>((max, s) => (s.rows !== null && (max === null || s.rows > max) ? s.rows : max), null);
+
+    let parser: RowParser | null = null;
+    let header: HeaderMatch | null = null;
+    let current: ParsedRow[] = [];
+    let batch: ParsedRow[][] = [];
+    let lastCode: string | null = null;
+
+    const flushBatch = async () => {
+      if (batch.length === 0) return;
+      const outcome = await processBatch(batch, { layout, header: header as HeaderMatch, actor, dryRun: request.dryRun, seenPersons, existingCache });
+      for (const o of outcome) {
+        counters.households++;
+        if (o.outcome === 'failed') {
+          counters.failed++;
+          record(o.errors);
+        } else {
+          counters[o.outcome]++;
+          if (o.outcome !== 'unchanged') counters.members += o.members;
+        }
+      }
+      const failedRows = outcome.flatMap((o) => o.failedRows);
+      if (failedRows.length) await ImportErrorRowModel.insertMany(failedRows.map((r) => ({ jobId: id, ...r })));
+      const lastRow = batch[batch.length - 1].at(-1)?.row ?? 0;
+      batch = [];
+      await ImportJobModel.updateOne({ _id: id }, { $set: { counts: counters, errors, errorCount, progress: { row: lastRow } } });
+      request.onProgress?.({ rows: counters.rows, households: counters.households, totalRows });
+    };
+
+    const closeHousehold = async () => {
+      if (current.length === 0) return;
+      batch.push(current);
+      current = [];
+      if (batch.length >= BATCH) await flushBatch();
+    };
+
+    for await (const event of readLedger(request.file, layout, limits)) {
+      if (event.kind === 'header') {
+        header = event.header;
+        parser = rowParser(layout, header);
+        await ImportJobModel.updateOne({ _id: id }, { $set: { header: { sheet: event.sheet, texts: header.headerTexts.map((t) => t ?? ''), lastRow: header.lastHeaderRow } } });
+        continue;
+      }
+      const row = (parser as RowParser).parse(event.sheet, event.row, event.cells);
+      if (row.blank) continue;
+      if (row.row <= resumeAfter) {
+        if (row.code) seenCodes.add(row.code);
+        continue;
+      }
+      counters.rows++;
+      const previousRow = current.at(-1);
+      // A row without 户编号 continues the household above it (a merged 户编号 cell).
+      if (previousRow && (row.code === null || row.code === previousRow.code)) fillDown(row, previousRow);
+      if (row.code !== lastCode) {
+        await closeHousehold();
+        if (row.code !== null && seenCodes.has(row.code)) {
+          row.errors.unshift({ sheet: row.sheet, row: row.row, column: (parser as RowParser).codeColumn.label, code: 'HOUSEHOLD_ROWS_SPLIT', message: `Rows of household ${row.code} appear again after other households; keep a household's rows together (sort by 户编号)` });
+        }
+        if (row.code !== null) seenCodes.add(row.code);
+        lastCode = row.code;
+      }
+      current.push(row);
+    }
+    await closeHousehold();
+    await flushBatch();
+  } catch (err) {
+    const known = err instanceof ZipRefused ? { code: err.code, message: err.message }
+      : err instanceof HeaderNotFound ? { code: 'IMPORT_HEADER_NOT_FOUND', message: err.message }
+      : isUnreadable(err) ? { code: 'IMPORT_NOT_XLSX', message: 'The file is not a readable .xlsx workbook' }
+      : null;
+    if (!known) {
+      // Left `running` with its progress: a re-run resumes after the last committed batch.
+      throw err;
+    }
+    await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'failed', failure: known, counts: counters, errors, errorCount, finishedAt: new Date() } });
+    await recordAudit(actor, { action: 'import', entity: 'import', entityId: id, details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, errors: errorCount, refused: known.code } });
+    return viewOf(await loadJob(id));
+  }
+  await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'done', counts: counters, errors, errorCount, finishedAt: new Date() } });
+  await recordAudit(actor, {
+    action: 'import', entity: 'import', entityId: id,
+    details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, created: counters.created, updated: counters.updated, unchanged: counters.unchanged, failed: counters.failed, errors: errorCount },
+  });
+  return viewOf(await loadJob(id));
+}
+
+function isUnreadable(err: unknown): boolean {
+  const message = String((err as Error)?.message ?? '');
+  // unzipper / saxes errors on a corrupt or non-xlsx file.
+  return /invalid signature|unexpected end|FILE_ENDED|Unexpected|Invalid|zlib|incorrect header|Text data outside/i.test(message) && !(err instanceof AppError);
+}
+
+interface BatchContext {
+  layout: Layout;
+  header: HeaderMatch;
+  actor: Actor;
+  dryRun: boolean;
+  /** personId → 户编号 of the household that first listed the person in this file. */
+  seenPersons: Map<string, string>;
+  existingCache: Map<string, Household | null>;
+}
+
+interface HouseholdOutcome {
+  outcome: 'created' | 'updated' | 'unchanged' | 'failed';
+  members: number;
+  errors: RowError[];
+  failedRows: { sheet: string; row: number; texts: string[]; reason: string }[];
+}
+
+function failedOutcome(rows: ParsedRow[], errors: RowError[]): HouseholdOutcome {
+  const first = errors[0];
+  return {
+    outcome: 'failed', members: 0, errors,
+    failedRows: rows.map((r) => {
+      const own = errors.filter((e) => e.row === r.row);
+      const reason = own.length
+        ? own.map((e) => `${e.column ? `${e.column}：` : ''}${e.message}`).join('；')
+        : `同户其他行有错误（第${first.row}行${first.column ? ` ${first.column}` : ''}），本户未导入`;
+      return { sheet: r.sheet, row: r.row, texts: r.texts.map((t) => t ?? ''), reason };
+    }),
+  };
+}
+
+async function resolvePlace(rows: ParsedRow[], columns: LayoutColumn[]): Promise<{ code: string } | { error: RowError }> {
+  const first = rows[0];
+  const col = (field: string) => columns.find((c) => c.field === field);
+  const text = (field: string) => {
+    const c = col(field);
+    const v = c ? first.values.get(c) : undefined;
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  const given = text('regionCode');
+  if (given) {
+    if (!isRegionCode(given) || regionLevel(given) !== 'village') {
+      return { error: { sheet: first.sheet, row: first.row, column: col('regionCode')?.label ?? null, code: 'UNKNOWN_VILLAGE', message: `${given} is not a 12-digit village code` } };
+    }
+    return { code: given };
+  }
+  const village = text('village');
+  const label = col('village')?.label ?? '行政村';
+  if (!village) return { error: { sheet: first.sheet, row: first.row, column: label, code: 'REQUIRED', message: `${label} is empty` } };
+  const found = await resolveVillage({ county: text('county'), township: text('township'), village });
+  if ('code' in found) return { code: found.code };
+  const place = [text('county'), text('township'), village].filter(Boolean).join(' ');
+  return {
+    error: found.error === 'ambiguous'
+      ? { sheet: first.sheet, row: first.row, column: label, code: 'AMBIGUOUS_VILLAGE', message: `${place} names more than one village; give 县 and 乡(镇) too` }
+      : { sheet: first.sheet, row: first.row, column: label, code: 'UNKNOWN_VILLAGE', message: `${place} is not a village of the loaded regions` },
+  };
+}
+
+function requiredErrors(rows: ParsedRow[], columns: LayoutColumn[]): RowError[] {
+  const errors: RowError[] = [];
+  for (const column of columns) {
+    if (!column.required || ['county', 'township', 'village'].includes(column.field)) continue;
+    for (const row of column.householdLevel ? rows.slice(0, 1) : rows) {
+      if (!row.values.has(column) && !row.errors.some((e) => e.column === column.label)) {
+        errors.push({ sheet: row.sheet, row: row.row, column: column.label, code: 'REQUIRED', message: `${column.label} is empty` });
+      }
+    }
+  }
+  return errors;
+}
+
+async function loadExisting(codes: string[], cache: Map<string, Household | null>): Promise<void> {
+  const missing = codes.filter((c) => !cache.has(c));
+  if (missing.length === 0) return;
+  const docs = await (HouseholdModel as unknown as { find(f: unknown): { setOptions(o: unknown): { lean(): Promise<unknown[]> } } })
+    .find({ code: { $in: missing } }).setOptions({ sanitizeFilter: false }).lean();
+  for (const c of missing) cache.set(c, null);
+  for (const d of docs as StoredHouseholdDoc[]) cache.set(d.code, toHouseholdJson(d));
+}
+
+async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<HouseholdOutcome[]> {
+  const columns = [...ctx.header.columns.values()];
+  const codes = batch.map((rows) => rows[0].code).filter((c): c is string => c !== null);
+  ctx.existingCache.clear();
+  await loadExisting(codes, ctx.existingCache);
+  const outcomes: HouseholdOutcome[] = [];
+  for (const rows of batch) {
+    const errors: RowError[] = [...rows.flatMap((r) => r.errors), ...requiredErrors(rows, columns), ...disagreements(rows)];
+    if (rows[0].code === null) {
+      outcomes.push(failedOutcome(rows, errors));
+      continue;
+    }
+    const place = await resolvePlace(rows, columns);
+    if ('error' in place) errors.push(place.error);
+    else if (!isWithinAny(place.code, ctx.actor.regionCodes)) {
+      errors.push({ sheet: rows[0].sheet, row: rows[0].row, column: columns.find((c) => c.field === 'village' || c.field === 'regionCode')?.label ?? null, code: 'REGION_OUT_OF_SCOPE', message: 'This village is outside the regions you may import into' });
+    }
+    if (errors.length > 0 || 'error' in place) {
+      outcomes.push(failedOutcome(rows, errors));
+      continue;
+    }
+    const existing = ctx.existingCache.get(rows[0].code) ?? null;
+    const built = buildHousehold({ rows, columns, regionCode: place.code, existing });
+    errors.push(...built.errors);
+    const { value, errors: invalid } = validateHousehold(built.household);
+    for (const e of invalid) {
+      const at = locate(e.path, rows, columns);
+      errors.push({ sheet: at.row.sheet, row: at.row.row, column: at.column, code: e.code === 'any.required' || e.code === 'string.empty' ? 'REQUIRED' : 'INVALID_VALUE', message: e.message });
+    }
+    if (value) {
+      value.members.forEach((m, i) => {
+        const person = m.idNumber.slice(0, 18);
+        const other = ctx.seenPersons.get(person);
+        if (other !== undefined && other !== value.code) {
+          const row = rows[i] ?? rows[0];
+          errors.push({ sheet: row.sheet, row: row.row, column: columns.find((c) => c.field === 'members[].idNumber')?.label ?? null, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: `This person is already listed in household ${other} of this file` });
+        }
+      });
+    }
+    if (errors.length > 0 || !value) {
+      outcomes.push(failedOutcome(rows, errors));
+      continue;
+    }
+    for (const m of value.members) ctx.seenPersons.set(m.idNumber.slice(0, 18), value.code);
+    try {
+      const { outcome } = await upsertHouseholdByCode(ctx.actor, value, { dryRun: ctx.dryRun });
+      outcomes.push({ outcome, members: value.members.length, errors: [], failedRows: [] });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      const details = Array.isArray(err.details) ? (err.details as { path?: string; message?: string }[]) : [];
+      const located = details.length && details[0].path !== undefined ? locate(String(details[0].path), rows, columns) : { row: rows[0], column: null };
+      outcomes.push(failedOutcome(rows, [{ sheet: located.row.sheet, row: located.row.row, column: located.column, code: err.code, message: err.message }]));
+    }
+  }
+  return outcomes;
+}
