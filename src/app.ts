@@ -13,6 +13,8 @@ import { authenticate } from './users/auth.middleware';
 import { usersRouter } from './users/users.routes';
 import { auditRouter } from './audit/audit.routes';
 // ---- feature routers added by other issues (keep one import per line)
+import { eligibilityRouter } from './eligibility/eligibility.routes';
+import { ledgerRouter } from './ledger/ledger.routes';
 
 export interface AppOptions {
   /** Largest JSON body; defaults to BODY_LIMIT. */
@@ -50,6 +52,8 @@ export function createApp(options: AppOptions = {}): express.Express {
   api.use('/households', householdsRouter);
   api.use('/regions', regionsRouter);
   // ---- feature routers added by other issues (e.g. api.use('/eligibility', eligibilityRouter))
+  api.use(eligibilityRouter);
+  api.use(ledgerRouter);
   app.use('/api/v1', api);
 
   app.use(notFound);

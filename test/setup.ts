@@ -8,6 +8,9 @@ import mongoose from 'mongoose';
 import { connect, type DatabaseConnection } from '../src/db/connect';
 import { setTestDatabaseUri } from './helpers/db';
 
+// Request logs would drown the test report; a run that wants them sets LOG_LEVEL itself.
+process.env.LOG_LEVEL ??= 'silent';
+
 let connection: DatabaseConnection | undefined;
 let tempDir: string | undefined;
 

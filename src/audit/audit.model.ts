@@ -27,6 +27,10 @@ const auditSchema = new Schema(
 );
 auditSchema.index({ entity: 1, entityId: 1, at: 1 });
 auditSchema.index({ at: -1 });
+// GET /audit filters (a user's actions, one kind of action, an auditor's region), newest first.
+auditSchema.index({ username: 1, at: -1 });
+auditSchema.index({ action: 1, at: -1 });
+auditSchema.index({ regionCode: 1, at: -1 });
 
 export type AuditEntry = InferSchemaType<typeof auditSchema>;
 export const AuditModel = mongoose.models.Audit ?? mongoose.model('Audit', auditSchema, 'audit');

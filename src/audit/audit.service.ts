@@ -1,6 +1,8 @@
 import mongoose from 'mongoose';
 import type { Actor } from '../users/actor';
+import { can } from '../users/permissions';
 import { subtreeFilter } from '../regions/region-code';
+import { maskIdNumber, maskPhone } from '../registry/id-number';
 import { AuditModel, type AuditEntry } from './audit.model';
 
 export interface AuditInput {
@@ -90,8 +92,32 @@ export async function listAudit(actor: Actor, query: AuditQuery): Promise<{ item
     AuditModel.find(filter).sort({ at: -1, _id: -1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
     AuditModel.countDocuments(filter),
   ]);
-  const items = (docs as Array<AuditEntry & { _id: unknown }>).map(({ _id, ...rest }) => ({ id: String(_id), ...rest }) as AuditView);
+  const full = can(actor, 'id:view-bulk');
+  const items = (docs as Array<AuditEntry & { _id: unknown }>).map(({ _id, ...rest }) => {
+    const entry = { id: String(_id), ...rest } as AuditView;
+    return full ? entry : { ...entry, before: maskPersonalNumbers(entry.before), after: maskPersonalNumbers(entry.after), details: maskPersonalNumbers(entry.details) };
+  });
   return { items, total, page: query.page, limit: query.limit };
+}
+
+/**
+ * Entries keep old and new values in full (a corrected ID number must stay traceable), so the
+ * trail is itself a list of personal numbers: whoever may not see them in bulk gets them masked
+ * here too, or reading the trail would bypass the logged reveal.
+ */
+export function maskPersonalNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskPersonalNumbers);
+  if (value === null || typeof value !== 'object') return value;
+  // Dates, ObjectIds and the like carry no personal number and must keep their type.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if ((key === 'idNumber' || key === 'personId') && typeof v === 'string') out[key] = maskIdNumber(v);
+    else if (key === 'phone' && typeof v === 'string') out[key] = maskPhone(v);
+    else out[key] = maskPersonalNumbers(v);
+  }
+  return out;
 }
 
 /**

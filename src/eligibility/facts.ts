@@ -19,7 +19,7 @@ import { householdNetIncome, medicalBurden, netIncome, perCapitaNetIncome } from
 import { isUninsured } from './facts/insurance.fact';
 import { isAbleToWork, isMicroloanEligibleMember } from './facts/labor.fact';
 import { countInForce, identificationDate, monthsSinceIdentified } from './facts/measures.fact';
-import { isInPolicy, isMonitored, isMonitoredOpenRisk } from './facts/policy.fact';
+import { inPolicyOrMonitored, isInPolicy, isMonitored, isMonitoredOpenRisk } from './facts/policy.fact';
 import { isDropout, isStudent, isVocationalStudent, type AgeRange } from './facts/schooling.fact';
 
 /** Parameter values in force for one household on one date, by parameter name. */
@@ -83,6 +83,7 @@ const householdFacts: Record<string, FactDefinition> = {
   inPolicy: { description: '享受政策（未脱贫、已脱贫享受政策、返贫，或风险未消除的监测对象）', parameters: [] },
   monitored: { description: '防返贫监测对象', parameters: [] },
   monitoredOpenRisk: { description: '风险未消除的监测对象', parameters: [] },
+  inPolicyOrMonitored: { description: '享受政策或为监测对象（两不愁三保障核查的范围）', parameters: [] },
   dibao: { description: '低保户', parameters: [] },
   tekun: { description: '特困供养户', parameters: [] },
   tekunCare: { description: '特困供养方式', parameters: [] },
@@ -155,6 +156,7 @@ export function computeFacts(household: Partial<Household>, asOf: string, params
     inPolicy: isInPolicy(household),
     monitored: isMonitored(household),
     monitoredOpenRisk,
+    inPolicyOrMonitored: inPolicyOrMonitored(household),
     dibao: flag(household.dibao),
     tekun: flag(household.tekun),
     tekunCare: tekunCareOf(household),
@@ -173,7 +175,7 @@ export function computeFacts(household: Partial<Household>, asOf: string, params
     helperCount: countInForce(household.helpers, asOf),
     supportCount: countInForce(household.supports, asOf),
     monthsSinceIdentified: monthsSinceIdentified(identificationDate(household, monitoredOpenRisk), asOf),
-    invalidIdNumberCount: invalidIdNumberCount(members),
+    invalidIdNumberCount: invalidIdNumberCount(personIds),
     duplicatePersonCount: duplicates.length,
     memberCountDiffers: declaredMemberCountDiffers(household as Record<string, unknown>, listed),
   };

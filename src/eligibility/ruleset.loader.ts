@@ -174,7 +174,7 @@ function buildParameters(files: { rel: string; data: ParameterFile }[], problems
     const existing = parameters.get(data.name);
     if (data.values) {
       if (existing) {
-        problems.push({ file: rel, reason: `parameter ${data.name} already has base values in ${existing.files[0]}; an override file may only add regions` });
+        problems.push({ file: rel, reason: `parameter ${data.name} has base values both here and in ${existing.files[0]}; an override file may only add regions` });
         continue;
       }
       if (!data.description || !data.unit || !data.reference) {
@@ -318,7 +318,9 @@ function compileCondition(c: ConditionFile, parameters: Map<string, Parameter>, 
 
 function checkRuleIds(ruleSets: LoadedRuleSet[], problems: RuleFileProblem[]): void {
   const owner = new Map<string, string>();
-  for (const s of ruleSets) {
+  // The base set owns its ids; an addition that reuses one is the file at fault.
+  const baseFirst = [...ruleSets].sort((a, b) => Number(a.appliesTo !== null) - Number(b.appliesTo !== null));
+  for (const s of baseFirst) {
     const ids = new Set(s.rules.map((r) => r.id));
     for (const id of ids) {
       const other = owner.get(id);

@@ -9,7 +9,6 @@ import { Index, type IndexSpec, duplicateKeyError } from './indexes';
 import { type Doc, valueKey } from './keys';
 import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
 import { Storage } from './storage';
-import { noteDecimals } from './decimal';
 
 export interface EngineOptions {
   cursorTimeoutMs: number;
@@ -21,6 +20,8 @@ interface Change { coll: Collection; id: string; before: Doc | undefined; after:
 /** The writes of one command outside a transaction, persisted together when it finishes. */
 export class WriteCtx {
   readonly changes: Change[] = [];
+  /** The command's write concern asked for the journal (j: true): fsync before acknowledging. */
+  journal = false;
   constructor(readonly engine: Engine, readonly txn?: Txn) {}
 }
 
@@ -44,7 +45,6 @@ export class Engine {
     for (const c of this.storage.loadCollections()) this.register(new Collection(c.cid, c.db, c.name, c.options));
     for (const i of this.storage.loadIndexes()) this.byCid.get(i.cid)?.indexes.push(new Index(i.spec));
     for (const { cid, id, doc } of this.storage.iterateDocuments()) {
-      noteDecimals(doc);
       this.byCid.get(cid)?.apply(id, doc);
     }
   }
@@ -169,7 +169,6 @@ export class Engine {
    */
   put(ctx: WriteCtx, c: Collection, id: string, after: Doc | undefined, insert = false): void {
     const txn = ctx.txn;
-    if (after) noteDecimals(after);
     if (!txn) {
       if (after) c.checkUnique(id, after, insert);
       const before = c.apply(id, after);
@@ -207,7 +206,7 @@ export class Engine {
     if (ctx.txn || ctx.changes.length === 0) return;
     const seq = ++this.seq;
     try {
-      this.storage.writeDocuments(ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null })));
+      this.storage.writeDocuments(ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null })), ctx.journal);
     } catch (err) {
       for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
       ctx.changes.length = 0;
@@ -251,7 +250,7 @@ export class Engine {
     return { session, txn: current };
   }
 
-  commitTransaction(session: Session, txnNumber: number): void {
+  commitTransaction(session: Session, txnNumber: number, journal = false): void {
     const txn = session.txn;
     if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
     this.checkExpiry(txn);
@@ -268,6 +267,7 @@ export class Engine {
       }
     }
     const ctx = new WriteCtx(this);
+    ctx.journal = journal;
     try {
       for (const [c, ov] of txn.overlay) {
         if (!this.byCid.has(c.cid)) continue; // dropped meanwhile

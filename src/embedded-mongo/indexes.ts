@@ -1,6 +1,7 @@
 // Secondary indexes kept in memory as key → set of _id keys. They serve two purposes: unique
 // enforcement (E11000) and narrowing query candidates before mingo filters them.
-import { Query } from 'mingo';
+import type { Query } from 'mingo/query';
+import { newQuery } from './mingo-context';
 import { type Doc, pathValues, shellValue, valueKey } from './keys';
 import { MongoCommandError, unsupported } from './errors';
 
@@ -32,9 +33,9 @@ export class Index {
   readonly sparse: boolean;
   private readonly partial: Query | null;
   /** full compound key → ids */
-  readonly map = new Map<string, Set<string>>();
+  readonly map: IdMap = new Map();
   /** first field's key → ids, only for compound indexes (prefix lookups) */
-  readonly prefix: Map<string, Set<string>> | null;
+  readonly prefix: IdMap | null;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
@@ -49,7 +50,7 @@ export class Index {
     this.paths = this.fields.map((f) => f.split('.'));
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
-    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, {}) : null;
+    this.partial = spec.partialFilterExpression ? newQuery(spec.partialFilterExpression) : null;
     this.prefix = this.fields.length > 1 ? new Map() : null;
   }
 
@@ -60,7 +61,20 @@ export class Index {
     return true;
   }
 
+  // One-slot memo: a write checks a document's keys (conflict) and then stores them (add) right
+  // after; stored documents are never mutated, so caching by reference is safe.
+  private lastDoc: Doc | undefined;
+  private lastEntry: IndexEntry | null = null;
+
   entry(doc: Doc): IndexEntry | null {
+    if (doc === this.lastDoc) return this.lastEntry;
+    const e = this.computeEntry(doc);
+    this.lastDoc = doc;
+    this.lastEntry = e;
+    return e;
+  }
+
+  private computeEntry(doc: Doc): IndexEntry | null {
     if (this.partial && !this.partial.test(doc)) return null;
     const perField: unknown[][] = [];
     let anyPresent = false;
@@ -114,7 +128,11 @@ export class Index {
     if (!e) return null;
     for (let i = 0; i < e.keys.length; i++) {
       const ids = this.map.get(e.keys[i]);
-      if (!ids) continue;
+      if (ids === undefined) continue;
+      if (typeof ids === 'string') {
+        if (ids !== id && !(skip && skip(ids))) return e.values[i];
+        continue;
+      }
       for (const other of ids) {
         if (other !== id && !(skip && skip(other))) return e.values[i];
       }
@@ -122,9 +140,10 @@ export class Index {
     return null;
   }
 
-  /** Ids holding `valueKey(v)` as the first field, or undefined when not answerable. */
-  lookupFirst(key: string): Set<string> | undefined {
-    return (this.prefix ?? this.map).get(key);
+  /** Ids holding `valueKey(v)` as the first field. */
+  lookupFirst(key: string): Iterable<string> | undefined {
+    const ids = (this.prefix ?? this.map).get(key);
+    return typeof ids === 'string' ? [ids] : ids;
   }
 
   /** Keys of the doc in this index, for a pairwise check between two documents. */
@@ -143,20 +162,33 @@ function dedupe(vals: unknown[]): unknown[] {
   return [...seen.values()];
 }
 
-function addAll(map: Map<string, Set<string>>, keys: string[], id: string): void {
+/**
+ * Index key → the _id key holding it, or a Set when several do. Most keys (every key of a
+ * unique index) have one holder, and a Set per key would cost ~100 bytes each at 450k keys.
+ */
+type IdMap = Map<string, string | Set<string>>;
+
+function addAll(map: IdMap, keys: string[], id: string): void {
   for (const k of keys) {
-    let s = map.get(k);
-    if (!s) map.set(k, (s = new Set()));
-    s.add(id);
+    const cur = map.get(k);
+    if (cur === undefined) map.set(k, id);
+    else if (typeof cur === 'string') {
+      if (cur !== id) map.set(k, new Set([cur, id]));
+    } else cur.add(id);
   }
 }
 
-function removeAll(map: Map<string, Set<string>>, keys: string[], id: string): void {
+function removeAll(map: IdMap, keys: string[], id: string): void {
   for (const k of keys) {
-    const s = map.get(k);
-    if (!s) continue;
-    s.delete(id);
-    if (s.size === 0) map.delete(k);
+    const cur = map.get(k);
+    if (cur === undefined) continue;
+    if (typeof cur === 'string') {
+      if (cur === id) map.delete(k);
+      continue;
+    }
+    cur.delete(id);
+    if (cur.size === 1) map.set(k, cur.values().next().value as string);
+    else if (cur.size === 0) map.delete(k);
   }
 }
 

@@ -116,9 +116,12 @@ export function setPath(doc: Doc, path: string, value: unknown): void {
   cur[parts[parts.length - 1]] = value;
 }
 
-/** True when any value inside is a Decimal128 (we refuse arithmetic on those rather than be wrong). */
+/**
+ * True when any value inside is a Decimal128 or a Long (an int64 beyond 2^53: smaller ones are
+ * promoted to numbers on decode). mingo's arithmetic on those is wrong, so we refuse it.
+ */
 export function containsDecimal(v: unknown): boolean {
-  if (v instanceof Decimal128) return true;
+  if (v instanceof Decimal128 || v instanceof Long) return true;
   if (Array.isArray(v)) return v.some(containsDecimal);
   if (isPlainObject(v)) return Object.values(v).some(containsDecimal);
   return false;

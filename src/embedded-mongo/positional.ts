@@ -1,6 +1,6 @@
 // The positional `$` (update paths like `members.$.health` and projections like `members.$`)
 // means "the first array element the query matched". mingo does not implement it.
-import { Query } from 'mingo';
+import { newQuery } from './mingo-context';
 import { MongoCommandError } from './errors';
 import { type Doc, getPath, isPlainObject } from './keys';
 
@@ -18,11 +18,11 @@ function elementMatches(elem: unknown, rest: string, cond: unknown): boolean {
     if (isPlainObject(cond) && '$elemMatch' in cond) {
       const inner = cond.$elemMatch as Doc;
       const operatorOnly = Object.keys(inner).every((k) => k.startsWith('$'));
-      return operatorOnly ? new Query({ v: inner }, {}).test({ v: elem }) : isPlainObject(elem) && new Query(inner, {}).test(elem);
+      return operatorOnly ? newQuery({ v: inner }).test({ v: elem }) : isPlainObject(elem) && newQuery(inner).test(elem);
     }
-    return new Query({ v: cond } as Doc, {}).test({ v: elem });
+    return newQuery({ v: cond }).test({ v: elem });
   }
-  return isPlainObject(elem) && new Query({ [rest]: cond } as Doc, {}).test(elem);
+  return isPlainObject(elem) && newQuery({ [rest]: cond }).test(elem);
 }
 
 /** Index of the first element of `doc[arrayPath]` matched by the filter's conditions on it. */

@@ -2,7 +2,8 @@
 // from mingo's in ways results depend on: `$slice` alone keeps the other fields, `_id` comes
 // first, positional `$` and `$elemMatch` return the matched element, and mixing inclusion with
 // exclusion is an error (31253/31254). Computed fields are handed to mingo.
-import { Query } from 'mingo';
+import type { Query } from 'mingo/query';
+import { newQuery } from './mingo-context';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, getPath, isPlainObject } from './keys';
 import { positionalIndex } from './positional';
@@ -98,7 +99,7 @@ export function compileProjection(spec: Doc | undefined): Projector | null {
       if (op === '$elemMatch') {
         if (field.includes('.')) throw new MongoCommandError('BadValue', 'Cannot use $elemMatch projection on a nested field.');
         try {
-          elemMatches.push([field, new Query(v.$elemMatch as Doc, {})]);
+          elemMatches.push([field, newQuery(v.$elemMatch as Doc)]);
         } catch (err) {
           throw fromMingoError(err);
         }
@@ -175,7 +176,7 @@ export function compileProjection(spec: Doc | undefined): Projector | null {
 function mingoProjector(spec: Doc): Projector {
   return (doc: Doc) => {
     try {
-      const [out] = new Query({}, {}).find([doc], spec).all() as Doc[];
+      const [out] = newQuery({}).find([doc], spec).all() as Doc[];
       if (!('_id' in out)) return out;
       const { _id, ...rest } = out;
       return { _id, ...rest };

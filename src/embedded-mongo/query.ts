@@ -1,10 +1,11 @@
 // Filters, sorts and projections: validated here (unsupported operators fail loudly with
 // MongoDB's codes), evaluated by mingo over index-narrowed candidates.
-import { Query } from 'mingo';
+import { ObjectId } from 'bson';
+import { newQuery } from './mingo-context';
 import type { Collection } from './collection';
 import type { Engine } from './engine';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
-import { type Doc, isPlainObject } from './keys';
+import { type Doc, isPlainObject, pathValues, valueKey } from './keys';
 import type { Txn } from './sessions';
 import { compileProjection } from './projection';
 import { parseSort, sortDocs } from './sort';
@@ -42,25 +43,82 @@ export function checkCollation(collation: unknown): void {
   throw unsupported('collation (only the simple binary collation is available)');
 }
 
-const MINGO_OPTIONS = {};
+export interface Matcher {
+  test(doc: Doc): boolean;
+}
 
-export function compileFilter(filter: unknown): Query {
+function isSimpleScalar(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof ObjectId || v instanceof Date;
+}
+
+/**
+ * Filters made only of equality / $in on scalars (findOne by code, by _id, updates by key) are
+ * matched here: building a mingo Query costs more than the whole lookup (mingo copies its
+ * operator tables for every query).
+ */
+function simpleMatcher(filter: Doc): Matcher | null {
+  const conds: [string[], Set<string>][] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith('$')) return null;
+    let values: unknown[];
+    if (isPlainObject(v)) {
+      const keys = Object.keys(v);
+      if (keys.length !== 1) return null;
+      if (keys[0] === '$eq') values = [v.$eq];
+      else if (keys[0] === '$in' && Array.isArray(v.$in)) values = v.$in;
+      else return null;
+    } else {
+      values = [v];
+    }
+    if (!values.every(isSimpleScalar)) return null;
+    conds.push([k.split('.'), new Set(values.map(valueKey))]);
+  }
+  return { test: (doc) => conds.every(([path, keys]) => pathValues(doc, path).some((x) => keys.has(valueKey(x)))) };
+}
+
+export function compileFilter(filter: unknown): Matcher {
   if (filter !== undefined && filter !== null && !isPlainObject(filter)) {
     throw new MongoCommandError('TypeMismatch', "filter must be an object");
   }
   checkOperators(filter);
+  const simple = filter ? simpleMatcher(filter as Doc) : null;
+  if (simple) return simple;
   try {
-    return new Query((filter ?? {}) as Doc, MINGO_OPTIONS);
+    return newQuery((filter ?? {}) as Doc);
   } catch (err) {
     throw fromMingoError(err);
   }
+}
+
+/**
+ * Equality with an embedded document is field-order sensitive in MongoDB but not in mingo:
+ * collect such conditions so that matches can be re-checked with order-aware keys.
+ */
+function orderedEqualities(filter: Doc | undefined, out: [string[], string][] = []): [string[], string][] {
+  if (!filter) return out;
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' && Array.isArray(v)) {
+      for (const sub of v) if (isPlainObject(sub)) orderedEqualities(sub, out);
+      continue;
+    }
+    if (k.startsWith('$') || !isPlainObject(v)) continue;
+    const keys = Object.keys(v);
+    if (keys.length > 0 && !keys.some((x) => x.startsWith('$'))) out.push([k.split('.'), valueKey(v)]);
+    else if (keys.length === 1 && keys[0] === '$eq' && isPlainObject(v.$eq)) out.push([k.split('.'), valueKey(v.$eq)]);
+  }
+  return out;
 }
 
 /** Lazily yields the stored documents matching `filter` (never copies; callers must not mutate). */
 export function* matching(engine: Engine, coll: Collection | undefined, filter: Doc | undefined, txn?: Txn, query = compileFilter(filter)): Generator<Doc> {
   if (!coll) return;
   const empty = !filter || Object.keys(filter).length === 0;
-  for (const d of engine.candidates(coll, filter, txn)) if (empty || query.test(d)) yield d;
+  const ordered = empty ? [] : orderedEqualities(filter);
+  for (const d of engine.candidates(coll, filter, txn)) {
+    if (!empty && !query.test(d)) continue;
+    if (ordered.length > 0 && !ordered.every(([path, key]) => pathValues(d, path).some((v) => valueKey(v) === key))) continue;
+    yield d;
+  }
 }
 
 export interface FindSpec {

@@ -1,11 +1,13 @@
 // Update documents: operator updates through mingo's updater (on a private copy of the stored
 // document), replacements, pipeline updates, and upsert seeds ($setOnInsert is ours: mingo
 // does not know it).
-import { Aggregator, update as mingoUpdate } from 'mingo';
-import { Decimal128, ObjectId } from 'bson';
+import { update as mingoUpdate } from 'mingo';
+import { newAggregator } from './mingo-context';
+import { Decimal128, Long, ObjectId } from 'bson';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, cloneDoc, getPath, isPlainObject, setPath, valueKey } from './keys';
 import { checkOperators } from './query';
+import { resolvePositionalUpdate } from './positional';
 
 const UPDATE_OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$addToSet', '$pull', '$pullAll', '$pop', '$currentDate', '$bit', '$setOnInsert']);
 const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
@@ -39,13 +41,25 @@ export function validateUpdate(u: unknown): void {
   }
 }
 
-/** Refuse arithmetic that mingo would get silently wrong on Decimal128 values. */
-function checkDecimalArithmetic(doc: Doc, ops: Doc): void {
+/**
+ * Checks mingo skips: $inc/$mul need numbers on both sides (TypeMismatch 14, as mongod), and
+ * arithmetic on Decimal128 or on 64-bit integers beyond 2^53 (kept as Long) is refused, since
+ * mingo would compute it silently wrong.
+ */
+function checkArithmetic(doc: Doc, ops: Doc): void {
   for (const op of ['$inc', '$mul']) {
     const arg = ops[op] as Doc | undefined;
     if (!arg) continue;
     for (const [path, by] of Object.entries(arg)) {
-      if (by instanceof Decimal128 || getPath(doc, path) instanceof Decimal128) throw unsupported(`Decimal128 arithmetic (${op} on '${path}')`);
+      const current = getPath(doc, path);
+      if (by instanceof Decimal128 || current instanceof Decimal128) throw unsupported(`Decimal128 arithmetic (${op} on '${path}')`);
+      if (by instanceof Long || current instanceof Long) throw unsupported(`64-bit integer arithmetic beyond 2^53 (${op} on '${path}')`);
+      if (typeof by !== 'number') {
+        throw new MongoCommandError('TypeMismatch', `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(by)}}`);
+      }
+      if (current !== undefined && typeof current !== 'number') {
+        throw new MongoCommandError('TypeMismatch', `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(String(doc._id))}} has the field '${path}' of non-numeric type ${current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current}`);
+      }
     }
   }
 }
@@ -54,20 +68,23 @@ function checkDecimalArithmetic(doc: Doc, ops: Doc): void {
  * The updated copy of `doc`, or `doc` itself when the update changes nothing. `insert` is true
  * for the document an upsert creates ($setOnInsert applies only then).
  */
-export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | undefined, insert: boolean): Doc {
+export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | undefined, insert: boolean, filter?: Doc): Doc {
   let next: Doc;
   if (Array.isArray(u)) {
     try {
-      next = new Aggregator(u, {}).run([cloneDoc(doc)])[0] as Doc;
+      next = newAggregator(u).run([cloneDoc(doc)])[0] as Doc;
     } catch (err) {
       throw fromMingoError(err);
     }
   } else if (isOperatorUpdate(u)) {
-    const ops: Doc = { ...(u as Doc) };
+    let ops: Doc = { ...(u as Doc) };
     const onInsert = ops.$setOnInsert as Doc | undefined;
     delete ops.$setOnInsert;
     if (insert && onInsert) ops.$set = { ...(ops.$set as Doc | undefined), ...onInsert };
-    checkDecimalArithmetic(doc, ops);
+    if (!insert) ops = resolvePositionalUpdate(ops, doc, filter);
+    checkArithmetic(doc, ops);
+    const fast = arrayFilters ? null : fastUpdate(doc, ops);
+    if (fast) return checkId(doc, fast);
     next = cloneDoc(doc);
     if (Object.keys(ops).length > 0) {
       try {
@@ -84,8 +101,76 @@ export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | unde
     const { _id: _ignored, ...rest } = u;
     next = doc._id !== undefined ? { _id: doc._id, ...rest } : { ...u };
   }
+  return checkId(doc, next);
+}
+
+function checkId(doc: Doc, next: Doc): Doc {
   if (doc._id !== undefined && valueKey(next._id) !== valueKey(doc._id)) throw immutableId();
   return next;
+}
+
+const FAST_OPERATORS = new Set(['$set', '$unset', '$inc']);
+
+/**
+ * $set / $unset / $inc on plain object paths (what Mongoose's save() and most updates send),
+ * applied by copying only the objects along the changed paths: the rest is shared with the
+ * stored document, which is never mutated. Anything else (arrays on the path, positional or
+ * conflicting paths) returns null and goes to mingo's updater on a full copy.
+ */
+function fastUpdate(doc: Doc, ops: Doc): Doc | null {
+  const steps: [op: string, parts: string[], value: unknown][] = [];
+  for (const [op, arg] of Object.entries(ops)) {
+    if (!FAST_OPERATORS.has(op)) return null;
+    for (const [path, value] of Object.entries(arg as Doc)) {
+      const parts = path.split('.');
+      if (parts.some((p) => p === '' || p.startsWith('$') || /^\d+$/.test(p))) return null;
+      steps.push([op, parts, value]);
+    }
+  }
+  // MongoDB (5.0+) applies fields in lexicographic order; overlapping paths are a conflict that
+  // mingo reports with the right error.
+  steps.sort((a, b) => (a[1].join('.') < b[1].join('.') ? -1 : 1));
+  for (let i = 1; i < steps.length; i++) {
+    const prev = steps[i - 1][1].join('.');
+    const cur = steps[i][1].join('.');
+    if (cur === prev || cur.startsWith(prev + '.')) return null;
+  }
+  const root: Doc = { ...doc };
+  const owned = new Set<Doc>([root]);
+  for (const [op, parts, value] of steps) {
+    let cur = root;
+    let missing = false;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const v = cur[parts[i]];
+      if (v === undefined || v === null) {
+        if (op === '$unset') {
+          missing = true;
+          break;
+        }
+        if (v === null) return null; // mongod refuses to create a field inside null: let mingo say so
+        const created: Doc = {};
+        cur[parts[i]] = created;
+        owned.add(created);
+        cur = created;
+        continue;
+      }
+      if (!isPlainObject(v)) return null;
+      if (!owned.has(v)) {
+        const copy = { ...v };
+        cur[parts[i]] = copy;
+        owned.add(copy);
+        cur = copy;
+      } else {
+        cur = v;
+      }
+    }
+    if (missing) continue;
+    const last = parts[parts.length - 1];
+    if (op === '$set') cur[last] = value;
+    else if (op === '$unset') delete cur[last];
+    else cur[last] = cur[last] === undefined ? value : (cur[last] as number) + (value as number);
+  }
+  return root;
 }
 
 function immutableId(): MongoCommandError {

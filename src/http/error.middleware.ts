@@ -22,7 +22,7 @@ export function joiProblems(error: Joi.ValidationError): FieldProblem[] {
 
 const UNAVAILABLE_ERRORS = new Set([
   'MongoServerSelectionError', 'MongooseServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError',
-  'MongoNotConnectedError', 'MongoTopologyClosedError', 'PoolClosedError', 'MongoPoolClearedError', 'PoolClearedError',
+  'MongoNotConnectedError', 'MongoTopologyClosedError', 'MongoClientClosedError', 'PoolClosedError', 'MongoPoolClearedError', 'PoolClearedError',
 ]);
 
 function isUnavailable(err: unknown): boolean {

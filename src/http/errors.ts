@@ -34,6 +34,10 @@ export const errorCatalogue = {
   // ---- regions
   REGION_NOT_FOUND: { status: 404, message: 'No such region' },
 
+  // ---- eligibility
+  RUN_NOT_FOUND: { status: 404, message: 'No such eligibility run' },
+  RUN_NOT_FINISHED: { status: 409, message: 'The eligibility run has not finished yet' },
+
   // ---- ledger import (SECURITY.md "Excel in"); row-level codes live in the job's errors
   IMPORT_NOT_FOUND: { status: 404, message: 'No such import' },
   IMPORT_LAYOUT_UNKNOWN: { status: 400, message: 'No such ledger layout' },

@@ -18,15 +18,40 @@ export function databaseConnected(): boolean {
   return mongoose.connection.readyState === CONNECTED;
 }
 
-/** Refuses a request with 503 DATABASE_UNAVAILABLE while the database is not reachable. */
+let lastProbe = 0;
+
+/**
+ * While disconnected, the driver only re-checks the server on its slow heartbeat (10 s). A ping
+ * through the native client (it bypasses Mongoose's buffer) asks for an immediate check, so the
+ * service notices a returning database within a second of the next request.
+ */
+function probeInBackground(): void {
+  const now = Date.now();
+  if (now - lastProbe < 1000) return;
+  lastProbe = now;
+  try {
+    const client = mongoose.connection.getClient();
+    client.db('admin').command({ ping: 1 }).catch(() => undefined);
+  } catch {
+    // No client yet (never connected): nothing to probe.
+  }
+}
+
+/** Refuses a request with 503 DATABASE_UNAVAILABLE at once while the database is not reachable. */
 export function requireDatabase(_req: Request, _res: Response, next: NextFunction): void {
-  if (!databaseConnected()) throw new AppError('DATABASE_UNAVAILABLE');
+  if (!databaseConnected()) {
+    probeInBackground();
+    throw new AppError('DATABASE_UNAVAILABLE');
+  }
   next();
 }
 
 /** True when the database answers a ping within `timeoutMs`. */
 export async function pingDatabase(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
-  if (!databaseConnected() || !mongoose.connection.db) return false;
+  if (!databaseConnected() || !mongoose.connection.db) {
+    probeInBackground();
+    return false;
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);

@@ -7,11 +7,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import pino, { type Logger } from 'pino';
 
-const ID_SEQUENCE = /(\d{6})\d{8}(\d{3}[\dXx])(\d{2}|\d{4})?/g;
+// 6 digits of region, a birth date 18xx–20xx with a month and day that could exist, 3 digits and
+// a check character, optionally the 2 or 4 digits of a 残疾人证. Household codes (village code +
+// serial) rarely carry such a date in that place, so they stay readable in the logs; anything
+// that could be an ID number is masked, valid check digit or not.
+const ID_SEQUENCE = /(?<!\d)(\d{6})((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(\d{3}[\dXx])(\d{4}|\d{2})?(?!\d)/g;
 
 /** 11010519491231002X → 110105********002X; the same shape as maskIdNumber. */
 export function maskIdSequences(text: string): string {
-  return text.replace(ID_SEQUENCE, (_m, head: string, tail: string, extra: string | undefined) => `${head}********${tail}${extra ?? ''}`);
+  return text.replace(ID_SEQUENCE, (_m, head: string, _birth: string, tail: string, extra: string | undefined) => `${head}********${tail}${extra ?? ''}`);
 }
 
 function maskDeep(value: unknown, depth = 0): unknown {
@@ -26,8 +30,8 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: undefined,
     formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown> },
@@ -38,7 +42,8 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
         return method.apply(this, masked);
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export const logger: Logger = createLogger();

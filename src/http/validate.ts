@@ -67,8 +67,17 @@ function declaresArray(schema: Joi.ObjectSchema, key: string): boolean {
 
 const joiOptions: Joi.ValidationOptions = { abortEarly: false, convert: true, allowUnknown: false, errors: { wrap: { label: false } } };
 
-function validatePart(part: 'params' | 'query' | 'body', schema: Joi.Schema | undefined, value: unknown, problems: Problem[]): unknown {
+function validatePart(part: 'params' | 'query' | 'body', schema: Joi.Schema | undefined, value: unknown, allProblems: Problem[]): unknown {
+  const problems: Problem[] = [];
+  const out = checkPart(part, schema, value, problems);
+  allProblems.push(...problems);
+  return out;
+}
+
+function checkPart(part: 'params' | 'query' | 'body', schema: Joi.Schema | undefined, value: unknown, problems: Problem[]): unknown {
   const prefix = part === 'body' ? '' : part;
+  // Path parameters are strings the route pattern itself defines; without a schema they pass as they are.
+  if (part === 'params' && !schema) return { ...(value as Record<string, string>) };
   scanForHostileKeys(value, prefix, problems);
   if (part === 'query' && schema && value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {

@@ -20,4 +20,6 @@ regionSchema.index({ parent: 1 });
 regionSchema.index({ level: 1, nameKey: 1 });
 
 export type RegionDoc = InferSchemaType<typeof regionSchema>;
-export const RegionModel = (mongoose.models.Region as mongoose.Model<RegionDoc> | undefined) ?? mongoose.model('Region', regionSchema, 'regions');
+const registerRegionModel = () => mongoose.model('Region', regionSchema, 'regions');
+export const RegionModel: ReturnType<typeof registerRegionModel> =
+  (mongoose.models.Region as ReturnType<typeof registerRegionModel> | undefined) ?? registerRegionModel();

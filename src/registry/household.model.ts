@@ -54,6 +54,16 @@ const memberSchema = new Schema(
   { strict: 'throw' },
 );
 
+/** The key that keeps a person in one household: the first 18 characters of any of their card numbers. */
+export function personIdOf(idNumber: string | null | undefined, memberId: unknown): string {
+  return typeof idNumber === 'string' && idNumber.length >= 18 ? idNumber.slice(0, 18).toUpperCase() : `none:${String(memberId)}`;
+}
+
+// Direct model writes (seeding, benchmarks) get the same key as the service computes.
+memberSchema.pre('validate', function derivePersonId() {
+  this.personId = personIdOf(this.idNumber, this._id);
+});
+
 const incomeSchema = new Schema(
   { wage: nullableNumber, business: nullableNumber, transfer: nullableNumber, property: nullableNumber, productionCost: nullableNumber },
   { _id: false, strict: 'throw' },
@@ -136,11 +146,11 @@ const householdSchema = new Schema(
 householdSchema.index({ code: 1 }, { unique: true });
 householdSchema.index({ regionCode: 1 });
 householdSchema.index({ status: 1 });
-householdSchema.index(
-  { 'members.personId': 1 },
-  // Members recorded without an ID number must not collide with each other.
-  { unique: true, partialFilterExpression: { 'members.personId': { $type: 'string' } } },
-);
+// One person, one household. The filter is per document, and a multikey index gives a member
+// without the field a null key: so a member recorded without an ID number gets a personId of
+// its own (`none:<member id>`, see personIdOf) and never collides with another. `$exists` rather
+// than `$type: 'string'`: the embedded engine's matcher does not apply `$type` to array elements.
+householdSchema.index({ 'members.personId': 1 }, { unique: true, partialFilterExpression: { 'members.personId': { $exists: true } } });
 
 export type HouseholdDoc = InferSchemaType<typeof householdSchema>;
 
@@ -157,8 +167,9 @@ export interface StoredHouseholdDoc extends Omit<StoredHousehold, 'members' | 'c
   members: StoredMemberDoc[];
 }
 
-export const HouseholdModel = (mongoose.models.Household as mongoose.Model<HouseholdDoc> | undefined)
-  ?? mongoose.model('Household', householdSchema, 'households');
+const registerHouseholdModel = () => mongoose.model('Household', householdSchema, 'households');
+export const HouseholdModel: ReturnType<typeof registerHouseholdModel> =
+  (mongoose.models.Household as ReturnType<typeof registerHouseholdModel> | undefined) ?? registerHouseholdModel();
 
 const isoInstant = (v: Date | string | null | undefined): string => (v instanceof Date ? v.toISOString() : String(v ?? ''));
 

@@ -16,8 +16,8 @@ import { AppError } from '../http/errors';
 import { scanForHostileKeys } from '../http/validate';
 import { subtreeFilter } from '../regions/region-code';
 import type { Actor } from '../users/actor';
-import { maskIdNumber, maskPhone, parseIdNumber } from './id-number';
-import { HouseholdModel as TypedHouseholdModel, toHouseholdJson, type StoredHouseholdDoc, type StoredMemberDoc } from './household.model';
+import { maskIdNumber, maskPhone } from './id-number';
+import { HouseholdModel as TypedHouseholdModel, personIdOf, toHouseholdJson, type StoredHouseholdDoc, type StoredMemberDoc } from './household.model';
 import {
   assertMayReveal, assertMayWriteIn, assertValidTargetVillage, householdUpdateFrom, maySeeFullIds, memberUpdateFrom, type IdContext,
 } from './household.permissions';
@@ -176,13 +176,9 @@ export async function* householdCursor(actor: Actor, filter: { regionCode?: stri
 type MemberInput = Omit<Member, 'id'> & { id?: string };
 
 function storedMember(m: MemberInput, id?: string): StoredMemberDoc {
-  const parsed = typeof m.idNumber === 'string' ? parseIdNumber(m.idNumber) : null;
   const { id: _ignored, ...fields } = m;
-  return {
-    ...fields,
-    _id: new mongoose.Types.ObjectId(id ?? m.id ?? undefined),
-    personId: parsed?.valid ? parsed.personId : null,
-  } as StoredMemberDoc;
+  const _id = new mongoose.Types.ObjectId(id ?? m.id ?? undefined);
+  return { ...fields, _id, personId: personIdOf(m.idNumber, _id) } as StoredMemberDoc;
 }
 
 function personIds(members: { idNumber?: string | null }[]): string[] {
@@ -240,7 +236,7 @@ function contentOf(h: Household | StoredHousehold): string {
   return JSON.stringify({ ...content, members: content.members.map(({ id: _id, ...m }) => m) });
 }
 
-const updateOptions = { new: true, runValidators: true, lean: true, ...safe } as const;
+const updateOptions = { returnDocument: 'after', runValidators: true, lean: true, ...safe } as const;
 
 // ------------------------------------------------------------------ writes
 

@@ -2,19 +2,7 @@
 // $lookup, $facet, $count"), the statistics the registry reports are made of.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_agg_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const householdSchema = new mongoose.Schema(
   {
@@ -37,7 +25,7 @@ const Region = mongoose.model('CompatAggRegion', regionSchema);
 describe('embedded-mongo compatibility: aggregation', () => {
   before(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_agg_');
     await Region.insertMany([{ code: 'R1', name: '一村' }, { code: 'R2', name: '二村' }, { code: 'R3', name: '三村' }]);
     await Household.insertMany([
       {
@@ -216,6 +204,38 @@ describe('embedded-mongo compatibility: aggregation', () => {
     await Household.aggregate([{ $unwind: '$members' }, { $replaceRoot: { newRoot: '$members' } }, { $set: { name: 'zzz' } }]);
     const after = await Household.find().sort({ code: 1 }).lean();
     expect(after).to.deep.equal(before);
+  });
+
+  it('$push and $addToSet skip missing values and keep explicit nulls', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
+    await coll.insertMany([{ _id: 1, g: 'a' }, { _id: 2, g: null }, { _id: 3 }, { _id: 4, g: 'a' }]);
+    const [row] = await coll.aggregate([
+      { $sort: { _id: 1 } },
+      { $group: { _id: null, pushed: { $push: '$g' }, set: { $addToSet: '$g' }, first: { $first: '$nope' } } },
+    ]).toArray();
+    expect(row.pushed).to.deep.equal(['a', null, 'a']);
+    expect(row.set).to.have.length(2);
+    expect(row.set).to.have.members(['a', null]);
+    expect(row.first, '$first of a missing value is null').to.equal(null);
+  });
+
+  it('$project keeps _id first and the included fields in document order', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
+    await coll.insertOne({ _id: 'order', a: 1, b: 2, c: 3 });
+    const [row] = await coll.aggregate([{ $match: { _id: 'order' } }, { $project: { c: 1, a: 1 } }]).toArray();
+    expect(Object.keys(row)).to.deep.equal(['_id', 'a', 'c']);
+    const [unwound] = await coll.aggregate([{ $match: { _id: 'order' } }, { $addFields: { t: [1] } }, { $unwind: '$t' }]).toArray();
+    expect(Object.keys(unwound)).to.deep.equal(['_id', 'a', 'b', 'c', 't']);
+  });
+
+  it('refuses $limit 0 with 15958', async () => {
+    let err: any;
+    try {
+      await Household.aggregate([{ $limit: 0 }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.code, '$limit 0 must be refused ("the limit must be positive")').to.equal(15958);
   });
 
   it('refuses an unknown pipeline stage with 40324', async () => {

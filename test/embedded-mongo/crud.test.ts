@@ -3,19 +3,7 @@
 // runs against a real MongoDB when MONGODB_URI is set.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_crud_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase, testDatabaseUri } from '../helpers/db';
 
 const itemSchema = new mongoose.Schema(
   {
@@ -43,7 +31,7 @@ function rawCollection(name: string) {
 describe('embedded-mongo compatibility: CRUD', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_crud_');
   });
 
   it('reads back a created document with every value type intact', async () => {
@@ -234,6 +222,77 @@ describe('embedded-mongo compatibility: CRUD', () => {
     expect(await db.dropCollection('compat_crud_made')).to.equal(true);
     const after = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     expect(after).to.not.include('compat_crud_made');
+  });
+
+  it('applies an unacknowledged write (w: 0, sent with moreToCome) and keeps the connection usable', async () => {
+    // The server must not answer a moreToCome message; an answer would desynchronise the
+    // connection and the next command on it would fail or get the wrong reply.
+    const coll = rawCollection('compat_crud_raw');
+    await coll.insertOne({ _id: 'fire-and-forget' as any, v: 1 }, { writeConcern: { w: 0 } });
+    let found = null;
+    for (let i = 0; i < 100 && !found; i++) {
+      found = await coll.findOne({ _id: 'fire-and-forget' as any });
+      if (!found) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found).to.deep.equal({ _id: 'fire-and-forget', v: 1 });
+    for (let i = 0; i < 20; i++) expect((await mongoose.connection.db!.command({ ping: 1 })).ok).to.equal(1);
+  });
+
+  it('serves several clients writing and reading at the same time', async function () {
+    this.timeout(60_000);
+    const clients = await Promise.all([0, 1, 2].map(async () => {
+      const c = new mongoose.mongo.MongoClient(testDatabaseUri(), { maxPoolSize: 4 });
+      return c.connect();
+    }));
+    try {
+      const dbName = mongoose.connection.db!.databaseName;
+      await Promise.all(clients.flatMap((c, ci) => Array.from({ length: 4 }, async (_, w) => {
+        const coll = c.db(dbName).collection('compat_crud_concurrent');
+        for (let i = 0; i < 25; i++) {
+          await coll.insertOne({ ci, w, i });
+          expect(await coll.countDocuments({ ci, w })).to.equal(i + 1);
+        }
+      })));
+      expect(await rawCollection('compat_crud_concurrent').countDocuments()).to.equal(3 * 4 * 25);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('answers hello and buildInfo with what the driver relies on', async () => {
+    const admin = mongoose.connection.db!.admin();
+    const hello = await admin.command({ hello: 1 });
+    expect(hello.isWritablePrimary).to.equal(true);
+    expect(hello.maxBsonObjectSize).to.equal(16 * 1024 * 1024);
+    expect(hello.maxMessageSizeBytes).to.equal(48_000_000);
+    expect(hello.maxWriteBatchSize).to.equal(100_000);
+    expect(hello.logicalSessionTimeoutMinutes, 'explicit sessions need it').to.be.a('number');
+    expect(hello.maxWireVersion).to.be.at.least(21);
+    const info = await admin.command({ buildInfo: 1 });
+    expect(info.version).to.match(/^\d+\.\d+\.\d+/);
+    expect((await admin.ping()).ok).to.equal(1);
+  });
+
+  it('inserts a batch that the driver has to split across several large messages', async function () {
+    this.timeout(120_000);
+    // 25k documents of ~2.3 kB: about 58 MB, more than one 48 MB OP_MSG.
+    const coll = rawCollection('compat_crud_bulk');
+    const pad = 'p'.repeat(2300);
+    const res = await coll.insertMany(Array.from({ length: 25_000 }, (_, i) => ({ i, pad })));
+    expect(res.insertedCount).to.equal(25_000);
+    expect(await coll.countDocuments()).to.equal(25_000);
+    const [row] = await coll.aggregate([{ $group: { _id: null, sum: { $sum: '$i' } } }]).toArray();
+    expect(row.sum).to.equal((25_000 * 24_999) / 2);
+  });
+
+  it('drops a whole database', async () => {
+    const client = mongoose.connection.getClient();
+    const other = client.db(`${mongoose.connection.db!.databaseName}_compat_drop`);
+    await other.collection('a').insertOne({ x: 1 });
+    await other.collection('b').insertOne({ x: 2 });
+    expect(await other.dropDatabase()).to.equal(true);
+    expect(await other.listCollections().toArray()).to.deep.equal([]);
+    expect(await rawCollection('compat_crud_raw').countDocuments(), 'the test database is untouched').to.equal(0);
   });
 
   it('stores a document near the 16 MB limit and refuses one above it', async () => {

@@ -7,20 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 
-const PREFIX = 'compat_cursor_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
 
 const TOTAL = 12_000;
 
@@ -39,7 +28,7 @@ describe('embedded-mongo compatibility: cursors', function () {
 
   before(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_cursor_');
     const coll = db().collection('compat_cursor_rows');
     for (let start = 0; start < TOTAL; start += 2000) {
       await coll.insertMany(Array.from({ length: 2000 }, (_, k) => ({
@@ -210,12 +199,14 @@ describe('embedded-mongo compatibility: cursor expiry (own engine)', function ()
 
   it('keeps a cursor alive while it is being used', async () => {
     const cdb = client!.db('compat');
-    const first = await cdb.command({ find: 'rows', filter: {}, batchSize: 10 });
+    // 20 getMores 50 ms apart: the cursor lives well past the 300 ms timeout, but is never
+    // idle that long.
+    const first = await cdb.command({ find: 'rows', filter: {}, batchSize: 5 });
     let got = first.cursor.firstBatch.length;
     let id = first.cursor.id;
     while (id.toString() !== '0') {
-      await sleep(150);
-      const more = await cdb.command({ getMore: id, collection: 'rows', batchSize: 10 });
+      await sleep(50);
+      const more = await cdb.command({ getMore: id, collection: 'rows', batchSize: 5 });
       got += more.cursor.nextBatch.length;
       id = more.cursor.id;
     }

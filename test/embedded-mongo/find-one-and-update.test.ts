@@ -3,19 +3,7 @@
 // (new), upserts, projections and the result metadata.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_fam_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const ticketSchema = new mongoose.Schema(
   { queue: String, priority: Number, status: String, owner: String, attempts: { type: Number, default: 0 } },
@@ -26,7 +14,7 @@ const Ticket = mongoose.model('CompatFamTicket', ticketSchema);
 describe('embedded-mongo compatibility: findOneAndUpdate', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_fam_');
     await Ticket.insertMany([
       { queue: 'q', priority: 2, status: 'open' },
       { queue: 'q', priority: 9, status: 'open' },

@@ -3,19 +3,7 @@
 // strings, ...; an array sorts by its smallest element ascending and its largest descending.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_find_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const pagedSchema = new mongoose.Schema(
   { seq: Number, group: String, income: { wage: Number } },
@@ -30,7 +18,7 @@ function raw() {
 describe('embedded-mongo compatibility: sort, skip, limit and projection', () => {
   before(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_find_');
     await raw().insertMany([
       { _id: 1 as any, n: 3, s: 'b', a: [5, 1], income: { wage: 100 }, members: [{ name: 'm1', h: 'x' }, { name: 'm2', h: 'y' }, { name: 'm3', h: 'y' }] },
       { _id: 2 as any, n: 1, s: 'a', a: [3], income: { wage: 300 }, members: [{ name: 'm4', h: 'y' }] },
@@ -85,6 +73,11 @@ describe('embedded-mongo compatibility: sort, skip, limit and projection', () =>
     expect(withId).to.deep.equal({ _id: 1, s: 'b' });
     const withoutId = await raw().findOne({ _id: 1 as any }, { projection: { s: 1, _id: 0 } });
     expect(withoutId).to.deep.equal({ s: 'b' });
+  });
+
+  it('returns included fields with _id first and in stored order, whatever the projection order', async () => {
+    const doc = await raw().findOne({ _id: 1 as any }, { projection: { s: 1, n: 1 } });
+    expect(Object.keys(doc!)).to.deep.equal(['_id', 'n', 's']);
   });
 
   it('projects excluded fields away', async () => {

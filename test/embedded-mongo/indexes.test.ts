@@ -9,19 +9,7 @@
 //   4. a household without members indexes null once, so a second one collides unless sparse.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_index_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const memberSchema = new mongoose.Schema({ name: String, idNumber: String }, { _id: false });
 const householdSchema = new mongoose.Schema(
@@ -54,7 +42,7 @@ async function catchError(p: Promise<unknown>): Promise<any> {
 describe('embedded-mongo compatibility: indexes', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_index_');
     await Household.createIndexes();
   });
 
@@ -173,6 +161,16 @@ describe('embedded-mongo compatibility: indexes', () => {
       expect(byName.regionCode_1_group_1.partialFilterExpression).to.deep.equal({ group: { $exists: true } });
     });
 
+    it('lets Mongoose syncIndexes drop an undeclared index and create the declared ones', async () => {
+      await Household.collection.createIndex({ status: 1 }, { name: 'status_1' });
+      await Household.collection.dropIndex('code_1');
+      const dropped = await Household.syncIndexes();
+      expect(dropped).to.deep.equal(['status_1']);
+      const names = (await Household.listIndexes()).map((ix: any) => ix.name).sort();
+      expect(names).to.deep.equal(['_id_', 'code_1', 'members.idNumber_1', 'regionCode_1_group_1'].sort());
+      expect(await Household.diffIndexes()).to.deep.equal({ toDrop: [], toCreate: [] });
+    });
+
     it('creates an index idempotently and refuses the same name with other options (85/86)', async () => {
       await raw().createIndex({ k: 1 }, { name: 'k_1' });
       await raw().createIndex({ k: 1 }, { name: 'k_1' });
@@ -209,11 +207,19 @@ describe('embedded-mongo compatibility: indexes', () => {
     });
 
     it('keeps query results identical with and without an index', async () => {
-      const docs = Array.from({ length: 300 }, (_, i) => ({ n: i % 17, tags: [`t${i % 5}`, `u${i % 3}`], s: `s${i}` }));
+      const { Double, Long } = mongoose.mongo;
+      const docs: Record<string, unknown>[] = Array.from({ length: 300 }, (_, i) => ({ n: i % 17, tags: [`t${i % 5}`, `u${i % 3}`], s: `s${i}` }));
+      // Mixed types and shapes: a double, a Long, a string, null, a missing field, an array of numbers.
+      docs.push(
+        { n: new Double(3), s: 'x-double' }, { n: Long.fromNumber(3), s: 'x-long' }, { n: '3', s: 'x-string' },
+        { n: null, s: 'x-null' }, { s: 'x-missing' }, { n: [3, 40], s: 'x-array' }, { n: [], s: 'x-empty' },
+      );
       await raw().insertMany(docs);
       const filters: Record<string, unknown>[] = [
-        { n: 3 }, { n: { $gt: 10 } }, { n: { $in: [1, 2, 99] } }, { tags: 't2' }, { tags: { $in: ['t1', 'u2'] } },
+        { n: 3 }, { n: new Double(3) }, { n: { $gt: 10 } }, { n: { $in: [1, 2, 99] } }, { tags: 't2' }, { tags: { $in: ['t1', 'u2'] } },
         { n: { $gte: 5, $lt: 8 }, tags: 'u0' }, { $or: [{ n: 1 }, { tags: 't4' }] }, { n: { $ne: 3 } }, { n: null },
+        { n: { $exists: false } }, { n: '3' }, { n: { $gt: 30 } }, { n: { $lte: 0 } }, { n: [] }, { n: { $type: 'string' } },
+        { n: { $in: [null, 16] } }, { n: { $nin: [3, null] } }, { n: { $elemMatch: { $gt: 35 } } },
       ];
       const before = await Promise.all(filters.map((f) => raw().find(f).sort({ s: 1 }).toArray()));
       await raw().createIndex({ n: 1 });
@@ -221,6 +227,38 @@ describe('embedded-mongo compatibility: indexes', () => {
       await raw().createIndex({ n: 1, tags: 1 });
       const after = await Promise.all(filters.map((f) => raw().find(f).sort({ s: 1 }).toArray()));
       expect(after).to.deep.equal(before);
+      // And the answers are MongoDB's: 18 plain 3s (i % 17 === 3 for i < 300), the double, the
+      // Long and the array holding 3; null matches null and missing but not [].
+      expect(after[0].length).to.equal(21);
+      expect(after[9].map((d) => d.s).sort()).to.deep.equal(['x-missing', 'x-null']);
+      expect(after[14].map((d) => d.s)).to.deep.equal(['x-empty']);
+    });
+
+    it('treats numerically equal int32, double and Long as the same unique key', async () => {
+      const { Double, Long } = mongoose.mongo;
+      await raw().createIndex({ k: 1 }, { unique: true });
+      await raw().insertOne({ k: 1 });
+      expect((await catchError(raw().insertOne({ k: new Double(1) }))).code, 'double 1.0').to.equal(11000);
+      expect((await catchError(raw().insertOne({ k: Long.fromNumber(1) }))).code, 'Long 1').to.equal(11000);
+      await raw().insertOne({ k: '1' });
+      expect(await raw().countDocuments({ k: new Double(1) }), 'the index finds int 1 by double 1.0').to.equal(1);
+    });
+
+    it('refuses a document whose array shares one element with another document', async () => {
+      await raw().createIndex({ tags: 1 }, { unique: true });
+      await raw().insertOne({ tags: ['a', 'b'] });
+      const err = await catchError(raw().insertOne({ tags: ['c', 'b'] }));
+      expect(err.code).to.equal(11000);
+      expect(err.keyValue).to.deep.equal({ tags: 'b' });
+    });
+
+    it('treats missing fields of a compound unique index as null', async () => {
+      await raw().createIndex({ a: 1, b: 1 }, { unique: true });
+      await raw().insertOne({ a: 1 });
+      await raw().insertOne({ a: 1, b: 2 });
+      const err = await catchError(raw().insertOne({ a: 1, b: null }));
+      expect(err.code).to.equal(11000);
+      expect(err.keyValue).to.deep.equal({ a: 1, b: null });
     });
 
     it('keeps unique index entries in step with updates and deletes', async () => {

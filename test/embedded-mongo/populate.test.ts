@@ -2,19 +2,7 @@
 // $in over the referenced ids, with select, match and sort options.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_populate_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const unitSchema = new mongoose.Schema(
   { name: String, level: String },
@@ -56,7 +44,7 @@ describe('embedded-mongo compatibility: populate', () => {
 
   before(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_populate_');
     [county] = await Unit.create([{ name: '县农业农村局', level: 'county' }]);
     [wang, li, zhao] = await Helper.create([
       { name: '王伟', phone: '13800000001', unit: county._id },

@@ -2,19 +2,7 @@
 // fields"). Expected results follow MongoDB's documented semantics; each subtle case says why.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_query_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const memberSchema = new mongoose.Schema(
   { name: String, idNumber: String, health: String, age: Number, relation: String },
@@ -46,7 +34,7 @@ async function codes(filter: Record<string, unknown>): Promise<string[]> {
 describe('embedded-mongo compatibility: queries', () => {
   before(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_query_');
     await Household.insertMany([
       {
         code: 'h1', status: 'poor', regionCode: '421122001001', tags: ['illness', 'skills'], scores: [1, 9],
@@ -200,6 +188,20 @@ describe('embedded-mongo compatibility: queries', () => {
     const h1 = await Household.findOne({ code: 'h1' }).lean();
     expect((await Household.findById(String(h1!._id)).lean())!.code).to.equal('h1');
     expect(await codes({ _id: { $in: [h1!._id] } })).to.deep.equal(['h1']);
+  });
+
+  it('matches null on a dotted path through an array when an element lacks the field', async () => {
+    // MongoDB: { 'm.b': null } matches a document if m.b is null or missing for the document
+    // or for any element of the array m.
+    const coll = mongoose.connection.db!.collection<any>('compat_query_nulls');
+    await coll.insertMany([
+      { _id: 1, m: [{ b: 1 }, { c: 2 }] }, { _id: 2, m: [{ b: 2 }] }, { _id: 3, m: [{ b: null }] }, { _id: 4 },
+    ]);
+    const ids = async (f: Record<string, unknown>) => (await coll.find(f, { sort: { _id: 1 } }).toArray()).map((d) => d._id);
+    expect(await ids({ 'm.b': null })).to.deep.equal([1, 3, 4]);
+    expect(await ids({ 'm.b': { $in: [null, 2] } })).to.deep.equal([1, 2, 3, 4]);
+    expect(await ids({ 'm.b': { $exists: false } }), '$exists false needs every element to lack it').to.deep.equal([4]);
+    expect(await ids({ 'm.b': { $ne: null } })).to.deep.equal([2]);
   });
 
   it('never changes stored documents while answering queries', async () => {

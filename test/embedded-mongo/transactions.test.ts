@@ -10,20 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
+import { dropCollectionsStartingWith, resetDatabase, testDatabaseUri } from '../helpers/db';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 
-const PREFIX = 'compat_txn_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
 
 const accountSchema = new mongoose.Schema(
   { name: { type: String, unique: true }, balance: Number },
@@ -50,7 +39,7 @@ function expectWriteConflict(err: any): void {
 describe('embedded-mongo compatibility: transactions', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_txn_');
     await Account.createCollection();
     await Account.createIndexes();
     await Account.create([{ name: 'a', balance: 100 }, { name: 'b', balance: 0 }]);
@@ -167,6 +156,73 @@ describe('embedded-mongo compatibility: transactions', () => {
     expect((await Account.findOne({ name: 'a' }).lean())!.balance, 'both increments applied once').to.equal(111);
   });
 
+  it('lets only one of two transactions insert the same _id', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_txn_accounts');
+    const s1 = mongoose.connection.getClient().startSession();
+    const s2 = mongoose.connection.getClient().startSession();
+    try {
+      s1.startTransaction();
+      s2.startTransaction();
+      await coll.insertOne({ _id: 'same', name: 'same-1', by: 1 }, { session: s1 });
+      let conflict = await catchError(coll.insertOne({ _id: 'same', name: 'same-2', by: 2 }, { session: s2 }));
+      await s1.commitTransaction();
+      if (conflict === undefined) conflict = await catchError(s2.commitTransaction());
+      expectWriteConflict(conflict);
+      if (s2.inTransaction()) await s2.abortTransaction().catch(() => undefined);
+    } finally {
+      await s1.endSession();
+      await s2.endSession();
+    }
+    expect(await coll.find({ _id: 'same' }).toArray()).to.deep.equal([{ _id: 'same', name: 'same-1', by: 1 }]);
+  });
+
+  it('reads its own writes through aggregate, distinct and findOneAndUpdate', async () => {
+    const session = await mongoose.startSession();
+    try {
+      session.startTransaction();
+      await Account.create([{ name: 'inside', balance: 9 }], { session });
+      const [row] = await Account.aggregate([{ $match: { balance: { $gte: 9 } } }, { $count: 'n' }]).session(session);
+      expect(row.n, 'a (100) and inside (9)').to.equal(2);
+      expect((await Account.distinct('name').session(session)).sort()).to.deep.equal(['a', 'b', 'inside']);
+      const updated = await Account.findOneAndUpdate({ name: 'inside' }, { $inc: { balance: 1 } }, { session, returnDocument: 'after' }).lean();
+      expect(updated!.balance).to.equal(10);
+      await session.abortTransaction();
+    } finally {
+      await session.endSession();
+    }
+    expect(await Account.countDocuments({ name: 'inside' })).to.equal(0);
+  });
+
+  it('refuses commands MongoDB does not allow in a transaction with OperationNotSupportedInTransaction (263)', async () => {
+    const session = mongoose.connection.getClient().startSession();
+    try {
+      session.startTransaction();
+      await mongoose.connection.db!.collection('compat_txn_accounts').findOne({}, { session });
+      const err = await catchError(mongoose.connection.db!.command({ count: 'compat_txn_accounts' }, { session }));
+      expect(err?.code).to.equal(263);
+      expect(err.message).to.include('count');
+    } finally {
+      await session.abortTransaction().catch(() => undefined);
+      await session.endSession();
+    }
+  });
+
+  it('fails the commit when a write outside the transaction changed the same document first', async function () {
+    // MongoDB makes the outside write wait for the transaction's lock instead, so only the
+    // engine's first-committer-wins order can be checked this way.
+    if (process.env.MONGODB_URI) this.skip();
+    const session = await mongoose.startSession();
+    try {
+      session.startTransaction();
+      await Account.updateOne({ name: 'a' }, { $inc: { balance: 10 } }, { session });
+      await Account.updateOne({ name: 'a' }, { $inc: { balance: 1000 } });
+      expectWriteConflict(await catchError(session.commitTransaction()));
+    } finally {
+      await session.endSession();
+    }
+    expect((await Account.findOne({ name: 'a' }).lean())!.balance, 'the outside write stands alone').to.equal(1100);
+  });
+
   it('answers a repeated commitTransaction with success without applying anything twice', async () => {
     const session = await mongoose.startSession();
     try {
@@ -214,15 +270,20 @@ describe('embedded-mongo compatibility: transactions', () => {
   });
 
   it('answers NoSuchTransaction (251) with the TransientTransactionError label for an unknown transaction', async () => {
-    const session = mongoose.connection.getClient().startSession();
+    // A client of its own: pooled server sessions of the shared client carry the txnNumber of
+    // earlier tests, whose repeated commit is rightly answered with ok.
+    const client = new mongoose.mongo.MongoClient(testDatabaseUri());
+    await client.connect();
+    const session = client.startSession();
     try {
-      // The session never started a transaction: the driver sends its txnNumber 0.
-      const err = await catchError(mongoose.connection.db!.admin().command({ commitTransaction: 1 }, { session }));
+      // The session never started a transaction: the driver sends its lsid with txnNumber 0.
+      const err = await catchError(client.db('admin').command({ commitTransaction: 1 }, { session }));
       expect(err, 'an unknown transaction cannot commit').to.not.equal(undefined);
       expect(err.code).to.equal(251);
       expect(err.hasErrorLabel('TransientTransactionError')).to.equal(true);
     } finally {
       await session.endSession();
+      await client.close();
     }
   });
 });

@@ -3,19 +3,7 @@
 // the household cases go through Mongoose as the application will.
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { resetDatabase } from '../helpers/db';
-
-const PREFIX = 'compat_update_';
-
-/**
- * resetDatabase() empties collections but keeps them and their indexes; this suite's own
- * collections are dropped so that an index made by one test cannot leak into the next.
- */
-async function dropOwnCollections(): Promise<void> {
-  const db = mongoose.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  for (const name of names.filter((n) => n.startsWith(PREFIX))) await db.dropCollection(name);
-}
+import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
 
 const memberSchema = new mongoose.Schema(
   { name: String, idNumber: String, health: String, monthsWorked: Number },
@@ -55,7 +43,7 @@ async function expectCode(p: Promise<unknown>, code: number): Promise<any> {
 describe('embedded-mongo compatibility: update operators', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_update_');
   });
 
   it('$set creates nested paths and $unset removes fields', async () => {
@@ -187,6 +175,57 @@ describe('embedded-mongo compatibility: update operators', () => {
     await expectCode(raw().updateOne({ _id: 'u' as any }, { $frobnicate: { n: 5 } } as any), 9);
   });
 
+  it('refuses array operators on a non-array field (2) and leaves the document alone', async () => {
+    await raw().insertOne({ _id: 'na' as any, s: 'text', n: 1 });
+    await expectCode(raw().updateOne({ _id: 'na' as any }, { $push: { s: 'x' } } as any), 2);
+    await expectCode(raw().updateOne({ _id: 'na' as any }, { $addToSet: { s: 'x' } } as any), 2);
+    await expectCode(raw().updateOne({ _id: 'na' as any }, { $pull: { s: 'x' } } as any), 2);
+    expect(await rawDoc('na')).to.deep.equal({ _id: 'na', s: 'text', n: 1 });
+  });
+
+  it('refuses $inc with a non-numeric argument (14)', async () => {
+    await raw().insertOne({ _id: 'arg' as any, n: 1 });
+    await expectCode(raw().updateOne({ _id: 'arg' as any }, { $inc: { n: 'one' } } as any), 14);
+  });
+
+  it('refuses to create a field inside a scalar with PathNotViable (28)', async () => {
+    await raw().insertOne({ _id: 'pnv' as any, a: 5 });
+    await expectCode(raw().updateOne({ _id: 'pnv' as any }, { $set: { 'a.b': 1 } }), 28);
+    expect((await rawDoc('pnv'))!.a).to.equal(5);
+  });
+
+  it('$unset of an array element leaves null in its place', async () => {
+    await raw().insertOne({ _id: 'ua' as any, a: [1, 2, 3] });
+    await raw().updateOne({ _id: 'ua' as any }, { $unset: { 'a.1': '' } });
+    expect((await rawDoc('ua'))!.a).to.deep.equal([1, null, 3]);
+  });
+
+  it('$min and $max compare dates', async () => {
+    await raw().insertOne({ _id: 'dt' as any, first: new Date('2020-01-01'), last: new Date('2020-01-01') });
+    await raw().updateOne({ _id: 'dt' as any }, { $min: { first: new Date('2019-06-01') }, $max: { last: new Date('2021-06-01') } });
+    const doc = await rawDoc('dt');
+    expect(doc!.first.toISOString()).to.equal('2019-06-01T00:00:00.000Z');
+    expect(doc!.last.toISOString()).to.equal('2021-06-01T00:00:00.000Z');
+  });
+
+  it('applies an aggregation-pipeline update, or refuses it without changing anything', async () => {
+    await raw().insertOne({ _id: 'pipe' as any, a: 2, b: 3 });
+    let err: any;
+    try {
+      await raw().updateOne({ _id: 'pipe' as any }, [{ $set: { total: { $add: ['$a', '$b'] } } }, { $unset: 'b' }]);
+    } catch (e) {
+      err = e;
+    }
+    const doc = await rawDoc('pipe');
+    if (err) {
+      expect([115, 2, 9], err.message).to.include(err.code);
+      expect(err.message).to.match(/pipeline/i);
+      expect(doc).to.deep.equal({ _id: 'pipe', a: 2, b: 3 });
+    } else {
+      expect(doc).to.deep.equal({ _id: 'pipe', a: 2, total: 5 });
+    }
+  });
+
   it('updates many documents with updateMany and a pipeline-free $inc', async () => {
     await raw().insertMany([{ _id: 'm1' as any, g: 1, n: 0 }, { _id: 'm2' as any, g: 1, n: 0 }, { _id: 'm3' as any, g: 2, n: 0 }]);
     const res = await raw().updateMany({ g: 1 }, { $inc: { n: 1 } });
@@ -199,7 +238,7 @@ describe('embedded-mongo compatibility: update operators', () => {
 describe('embedded-mongo compatibility: upserts', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await dropOwnCollections();
+    await dropCollectionsStartingWith('compat_update_');
   });
 
   it('inserts from the equality fields of the query plus $set and $setOnInsert', async () => {

@@ -26,3 +26,16 @@ export async function resetDatabase(): Promise<void> {
   await Promise.all(collections.filter((c) => !c.name.startsWith('system.')).map((c) => db.collection(c.name).deleteMany({})));
   await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
 }
+
+/**
+ * Drop the collections whose names start with `prefix`, indexes and all. For suites whose
+ * models set `autoIndex: false, autoCreate: false` and create their indexes themselves, so no
+ * automatic createIndexes can race the drop; resetDatabase() keeps indexes, which would let an
+ * index made by one test leak into the next.
+ */
+export async function dropCollectionsStartingWith(prefix: string): Promise<void> {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('mongoose is not connected');
+  const collections = await db.listCollections({}, { nameOnly: true }).toArray();
+  for (const { name } of collections.filter((c) => c.name.startsWith(prefix))) await db.dropCollection(name);
+}

@@ -6,11 +6,11 @@ import type { Member } from '../../registry/household.types';
 import { parseIdNumber } from '../../registry/id-number';
 
 /**
- * Members whose ID number fails GB 11643. The registry refuses such numbers today; these are
+ * Members whose ID number fails GB 11643, from `personIdsOf` (undefined where invalid). The registry refuses such numbers today; these are
  * records loaded before validation existed.
  */
-export function invalidIdNumberCount(members: readonly Partial<Member>[]): number {
-  return members.filter((m) => !parseIdNumber(m.idNumber).valid).length;
+export function invalidIdNumberCount(personIds: readonly (string | undefined)[]): number {
+  return personIds.filter((id) => id === undefined).length;
 }
 
 /** The person key of each member (first 18 characters of a valid number), undefined if invalid. */

@@ -31,3 +31,11 @@ export function isInPolicy(household: Partial<Household>): boolean | undefined {
   if (IN_POLICY_STATUSES.has(household.status)) return true;
   return openRisk === false ? false : undefined;
 }
+
+/** The 两不愁三保障 checks cover every in-policy or monitored household (POLICY.md). */
+export function inPolicyOrMonitored(household: Partial<Household>): boolean | undefined {
+  const inPolicy = isInPolicy(household);
+  const monitored = isMonitored(household);
+  if (inPolicy === true || monitored === true) return true;
+  return inPolicy === false && monitored === false ? false : undefined;
+}

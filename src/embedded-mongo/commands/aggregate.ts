@@ -1,14 +1,13 @@
 // aggregate: mingo runs the pipeline over index-narrowed candidates; the result stays a lazy
 // iterator behind the cursor. Stages that would need server facilities we lack are refused.
-import { Aggregator, Context } from 'mingo';
 import type { Handler } from './context';
 import type { Collection } from '../collection';
 import type { Engine } from '../engine';
 import { MongoCommandError, fromMingoError, unsupported } from '../errors';
 import { type Doc, cloneDoc, isPlainObject } from '../keys';
-import { checkCollation, checkOperators } from '../query';
+import { checkCollation, checkOperators, matching } from '../query';
 import type { Txn } from '../sessions';
-import { decimalSafeContext } from '../decimal';
+import { newAggregator } from '../mingo-context';
 
 const UNSUPPORTED_STAGES: Record<string, string> = {
   $out: '$out',
@@ -36,18 +35,33 @@ const UNSUPPORTED_STAGES: Record<string, string> = {
  */
 const SAFE_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group', '$sortByCount', '$unwind', '$project']);
 
+/** Stage names mingo implements (MongoDB's own names). */
+const KNOWN_STAGES = new Set(['$addFields', '$bucket', '$bucketAuto', '$count', '$densify', '$documents', '$facet', '$fill', '$graphLookup', '$group', '$limit', '$lookup', '$match', '$project', '$redact', '$replaceRoot', '$replaceWith', '$sample', '$set', '$setWindowFields', '$skip', '$sort', '$sortByCount', '$unionWith', '$unset', '$unwind']);
+
+/**
+ * mingo's $count answers {n: 0} on empty input where MongoDB answers nothing; MongoDB itself
+ * defines $count as this $group + $project.
+ */
+function rewriteStage(stage: Doc): Doc[] {
+  if ('$count' in stage && typeof stage.$count === 'string') {
+    return [{ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+  }
+  return [stage];
+}
+
 function validatePipeline(pipeline: unknown): Doc[] {
   if (!Array.isArray(pipeline)) throw new MongoCommandError('TypeMismatch', "'pipeline' option must be specified as an array");
   for (const stage of pipeline) {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) throw new MongoCommandError('BadValue', 'A pipeline stage specification object must contain exactly one field.');
     const name = Object.keys(stage)[0];
     if (name in UNSUPPORTED_STAGES) throw unsupported(UNSUPPORTED_STAGES[name]);
+    if (!KNOWN_STAGES.has(name)) throw new MongoCommandError('Location40324', `Unrecognized pipeline stage name: '${name}'`);
     const arg = stage[name];
     if (name === '$facet' && isPlainObject(arg)) for (const sub of Object.values(arg)) validatePipeline(sub);
     else if ((name === '$lookup' || name === '$unionWith') && isPlainObject(arg) && Array.isArray(arg.pipeline)) validatePipeline(arg.pipeline);
     checkOperators(arg);
   }
-  return pipeline as Doc[];
+  return (pipeline as Doc[]).flatMap(rewriteStage);
 }
 
 /**
@@ -63,11 +77,15 @@ function needsClone(pipeline: Doc[]): boolean {
   return false;
 }
 
-function source(engine: Engine, c: Collection | undefined, pipeline: Doc[], txn: Txn | undefined): Iterable<Doc> {
-  if (!c) return [];
+/**
+ * The pipeline's input. A leading $match is evaluated here (index-narrowed, with the same
+ * semantics as find) and removed from what mingo runs.
+ */
+function source(engine: Engine, c: Collection | undefined, pipeline: Doc[], txn: Txn | undefined): { input: Iterable<Doc>; rest: Doc[] } {
+  if (!c) return { input: [], rest: pipeline };
   const first = pipeline[0];
-  const filter = first && isPlainObject(first.$match) ? (first.$match as Doc) : undefined;
-  return engine.candidates(c, filter, txn);
+  if (first && isPlainObject(first.$match)) return { input: matching(engine, c, first.$match as Doc, txn), rest: pipeline.slice(1) };
+  return { input: engine.candidates(c, undefined, txn), rest: pipeline };
 }
 
 function* cloned(src: Iterable<Doc>): Generator<Doc> {
@@ -75,8 +93,8 @@ function* cloned(src: Iterable<Doc>): Generator<Doc> {
 }
 
 export function runPipeline(engine: Engine, db: string, c: Collection | undefined, pipeline: Doc[], txn: Txn | undefined, extra: { variables?: Doc } = {}): Iterator<Doc> {
-  const clone = needsClone(pipeline);
-  const input = source(engine, c, pipeline, txn);
+  const { input, rest } = source(engine, c, pipeline, txn);
+  const clone = needsClone(rest);
   const resolved = new Map<string, Doc[]>();
   const options = {
     collectionResolver: (name: string) => {
@@ -89,10 +107,9 @@ export function runPipeline(engine: Engine, db: string, c: Collection | undefine
       return docs;
     },
     variables: extra.variables,
-    context: decimalSafeContext() as Context | undefined,
   };
   try {
-    const agg = new Aggregator(pipeline, options);
+    const agg = newAggregator(rest, options);
     return agg.stream(clone ? cloned(input) : input) as unknown as Iterator<Doc>;
   } catch (err) {
     throw fromMingoError(err);

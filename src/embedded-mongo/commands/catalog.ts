@@ -1,11 +1,11 @@
 // Collections and indexes: create/drop/list, createIndexes/listIndexes/dropIndexes.
-import { Query } from 'mingo';
 import { Long } from 'bson';
 import type { Handler } from './context';
 import { MongoCommandError, unsupported } from '../errors';
 import { type IndexSpec, defaultIndexName } from '../indexes';
 import { type Doc, isPlainObject, valueKey } from '../keys';
 import { checkCollation } from '../query';
+import { newQuery } from '../mingo-context';
 
 const UNSUPPORTED_CREATE_OPTIONS: Record<string, string> = {
   capped: 'capped collections',
@@ -57,7 +57,7 @@ export const catalogCommands: Record<string, Handler> = {
       idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
     }));
     if (isPlainObject(cmd.filter) && Object.keys(cmd.filter).length > 0) {
-      const q = new Query(cmd.filter, {});
+      const q = newQuery(cmd.filter);
       entries = entries.filter((e) => q.test(e));
     }
     if (cmd.nameOnly) entries = entries.map((e) => ({ name: e.name, type: e.type }));

@@ -24,7 +24,6 @@ const HANDLERS: Record<string, Handler> = {
 const UNSUPPORTED_COMMANDS: Record<string, string> = {
   mapReduce: 'mapReduce',
   mapreduce: 'mapReduce',
-  bulkWrite: 'the bulkWrite command (MongoClient.bulkWrite)',
   explain: 'explain',
   geoSearch: 'geoSearch (geospatial query)',
   geoNear: 'geoNear (geospatial query)',
@@ -55,7 +54,9 @@ export function runCommand(engine: Engine, body: Doc, connection: ConnectionInfo
     if (name in UNSUPPORTED_COMMANDS) throw unsupported(UNSUPPORTED_COMMANDS[name]);
     const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
     if (!handler) {
-      return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
+      // bulkWrite (MongoClient.bulkWrite) arrived in MongoDB 8.0; a 7.0 server, which we advertise, does not know it.
+      const note = name === 'bulkWrite' ? ' (the MongoDB 8.0 bulkWrite command is not supported by the embedded engine)' : '';
+      return { ok: 0, errmsg: `no such command: '${name}'${note}`, code: 59, codeName: 'CommandNotFound' };
     }
     const db = typeof body.$db === 'string' ? body.$db : 'admin';
     if (name === 'commitTransaction' || name === 'abortTransaction') {

@@ -5,7 +5,7 @@ import { MongoCommandError } from '../errors';
 export const transactionCommands: Record<string, Handler> = {
   commitTransaction: (cmd, ctx) => {
     if (!ctx.session) throw new MongoCommandError('BadValue', 'commitTransaction must be run within a session');
-    ctx.engine.commitTransaction(ctx.session, Number(cmd.txnNumber));
+    ctx.engine.commitTransaction(ctx.session, Number(cmd.txnNumber), (cmd.writeConcern as { j?: boolean } | undefined)?.j === true);
     return { ok: 1 };
   },
   abortTransaction: (cmd, ctx) => {

@@ -36,6 +36,13 @@ function runStatements<T>(items: T[], ordered: boolean, ctx: CommandContext, fn:
   return errors;
 }
 
+function writeCtx(cmd: Doc, ctx: CommandContext): WriteCtx {
+  const w = new WriteCtx(ctx.engine, ctx.txn);
+  const wc = cmd.writeConcern as Doc | undefined;
+  w.journal = !!wc && (wc.j === true || wc.fsync === true);
+  return w;
+}
+
 function finish(ctx: CommandContext, w: WriteCtx, errors: WriteError[], reply: Doc): Doc {
   if (ctx.txn && errors.length > 0) ctx.engine.abortActive(ctx.txn, 'a write failed inside the transaction');
   ctx.engine.commitWrites(w);
@@ -49,7 +56,7 @@ export const writeCommands: Record<string, Handler> = {
     const docs = cmd.documents as Doc[];
     if (!Array.isArray(docs)) throw new MongoCommandError('FailedToParse', "BSON field 'insert.documents' is missing but a required field");
     const c = ctx.engine.ensureCollection(ctx.db, String(cmd.insert));
-    const w = new WriteCtx(ctx.engine, ctx.txn);
+    const w = writeCtx(cmd, ctx);
     let n = 0;
     const errors = runStatements(docs, cmd.ordered !== false, ctx, (raw) => {
       if (!isPlainObject(raw)) throw new MongoCommandError('BadValue', 'document must be an object');
@@ -67,7 +74,7 @@ export const writeCommands: Record<string, Handler> = {
     const updates = cmd.updates as Doc[];
     if (!Array.isArray(updates)) throw new MongoCommandError('FailedToParse', "BSON field 'update.updates' is missing but a required field");
     const name = String(cmd.update);
-    const w = new WriteCtx(ctx.engine, ctx.txn);
+    const w = writeCtx(cmd, ctx);
     let n = 0;
     let nModified = 0;
     const upserted: Doc[] = [];
@@ -98,7 +105,7 @@ export const writeCommands: Record<string, Handler> = {
         return;
       }
       for (const d of targets) {
-        const next = applyUpdate(d, spec.u as Doc, arrayFilters, false);
+        const next = applyUpdate(d, spec.u as Doc, arrayFilters, false, filter);
         n++;
         if (valueKey(next) === valueKey(d)) continue;
         ctx.engine.put(w, c!, valueKey(d._id), next);
@@ -114,7 +121,7 @@ export const writeCommands: Record<string, Handler> = {
     const deletes = cmd.deletes as Doc[];
     if (!Array.isArray(deletes)) throw new MongoCommandError('FailedToParse', "BSON field 'delete.deletes' is missing but a required field");
     const c = ctx.engine.collection(ctx.db, String(cmd.delete));
-    const w = new WriteCtx(ctx.engine, ctx.txn);
+    const w = writeCtx(cmd, ctx);
     let n = 0;
     const errors = runStatements(deletes, cmd.ordered !== false, ctx, (spec) => {
       checkCollation(spec.collation);
@@ -144,7 +151,7 @@ export const writeCommands: Record<string, Handler> = {
     if (remove && cmd.upsert) throw new MongoCommandError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
     if (!remove) validateUpdate(cmd.update);
     const c = cmd.upsert ? ctx.engine.ensureCollection(ctx.db, name) : ctx.engine.collection(ctx.db, name);
-    const w = new WriteCtx(ctx.engine, ctx.txn);
+    const w = writeCtx(cmd, ctx);
     const fields = cmd.fields as Doc | undefined;
     const r = findIterator(ctx.engine, c, { filter, sort: cmd.sort as Doc | undefined, limit: 1 }, ctx.txn).next();
     const found = r.done ? undefined : (r.value as Doc);
@@ -154,13 +161,13 @@ export const writeCommands: Record<string, Handler> = {
       if (remove) {
         if (found && c) {
           ctx.engine.put(w, c, valueKey(found._id), undefined);
-          value = projectOne(found, fields);
+          value = projectOne(found, fields, filter);
           lastErrorObject.n = 1;
         }
       } else if (found && c) {
-        const next = applyUpdate(found, cmd.update as Doc, cmd.arrayFilters as Doc[] | undefined, false);
+        const next = applyUpdate(found, cmd.update as Doc, cmd.arrayFilters as Doc[] | undefined, false, filter);
         if (valueKey(next) !== valueKey(found)) ctx.engine.put(w, c, valueKey(found._id), next);
-        value = projectOne(cmd.new ? next : found, fields);
+        value = projectOne(cmd.new ? next : found, fields, filter);
         lastErrorObject.n = 1;
         lastErrorObject.updatedExisting = true;
       } else if (cmd.upsert && c) {

@@ -9,7 +9,7 @@ import type { Household, Member } from '../../registry/household.types';
 import type { SupportCategory } from '../../registry/vocabulary';
 import type { CategoryResult } from '../../eligibility/evaluate';
 import { factCatalogue } from '../../eligibility/facts';
-import type { ExportColumn } from './row.mapper';
+import { findVocabulary, type ExportColumn } from './row.mapper';
 
 const place: ExportColumn[] = [
   { label: '序号', field: 'rowNumber', type: 'integer', width: 6 },
@@ -92,9 +92,12 @@ function valueText(v: unknown): string {
 export function categoryReason(category: Pick<CategoryResult, 'conditions'>): string {
   return category.conditions.filter((c) => c.result === true).map((c) => {
     const name = factCatalogue[c.fact]?.description ?? c.fact;
-    // A flag that must be set reads best as the flag alone: 「低保户」.
-    if (c.operator === 'equal' && c.value === true && c.factValue === true) return name;
+    // A flag reads best as the flag alone: 「低保户」, 「有不良信用记录：否」.
+    if (c.operator === 'equal' && typeof c.value === 'boolean') return c.value ? name : `${name}：否`;
+    // Facts named after a vocabulary (tekunCare) compare codes: show their labels.
+    const vocab = findVocabulary(c.fact);
+    const text = (v: unknown) => (vocab && typeof v === 'string' ? vocab.entries.find((e) => e.code === v)?.label ?? v : valueText(v));
     const param = c.parameter ? `（${c.parameter.name}，${c.parameter.effectiveFrom}起）` : '';
-    return `${name}${valueText(c.factValue)}${operatorText[c.operator] ?? ` ${c.operator} `}${valueText(c.value)}${param}`;
+    return `${name}${text(c.factValue)}${operatorText[c.operator] ?? ` ${c.operator} `}${text(c.value)}${param}`;
   }).join('；');
 }

@@ -6,7 +6,6 @@
  * bites first). Rows are batched into chunks and the writer waits for `drain`, so a slow client
  * holds back the cursor instead of filling memory.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { csvField, type SafeCellValue } from '../cell';
 
@@ -54,11 +53,21 @@ export class CsvWriter {
     if (this.buffer === '' || this.out.destroyed) return;
     const chunk = this.buffer;
     this.buffer = '';
-    if (!this.out.write(chunk, 'utf8')) {
-      // 'close' too: a client that went away never drains.
-      await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
-    }
+    if (!this.out.write(chunk, 'utf8')) await drained(this.out);
   }
+}
+
+/** Resolves on 'drain', or on 'close' (a client that went away never drains); leaves no listener. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }
 
 /**

@@ -14,7 +14,6 @@ import type { Writable } from 'node:stream';
 import { recordAudit } from '../../audit/audit.service';
 import { AppError } from '../../http/errors';
 import { isWithinAny, regionLevel } from '../../regions/region-code';
-import { householdCursor } from '../../registry/household.service';
 import type { Household } from '../../registry/household.types';
 import { householdStatus, labelOf, supportCategory, type HouseholdStatus, type SupportCategory } from '../../registry/vocabulary';
 import type { Actor } from '../../users/actor';
@@ -23,11 +22,11 @@ import { chineseDate } from '../cell';
 import { loadLayout } from '../layout';
 import { categoryLedger, categoryReason, countedMembers } from './category.columns';
 import { CsvWriter, csvHeader } from './csv.writer';
-import { evaluateForExport, householdsOnlyCategories, summarySentenceFor } from './eligibility.port';
+import { householdsOnlyCategories, summaryBuilderFor, type RunSummary } from './eligibility.port';
+import { forEachEvaluated } from './evaluated-households';
 import { LedgerWorkbookWriter } from './ledger-workbook.writer';
 import { loadPlaceNames, type Places } from './place-names';
 import { compileColumns, householdRows, membersHeadFirst, type CompiledColumn, type RowContext } from './row.mapper';
-import { SummaryAccumulator, type ExportSummary } from './summary.accumulator';
 
 export const DEFAULT_LAYOUT = 'national-member-detail';
 
@@ -48,6 +47,8 @@ export interface ExportOptions {
   maxRowsPerSheet?: number;
   /** Today, for the default as-of date and the 填报日期 (tests pin it). */
   today?: string;
+  /** Worker threads evaluating households past the first few hundred (default 1; 0: none). */
+  workers?: number;
 }
 
 export interface ExportOutcome {
@@ -55,7 +56,8 @@ export interface ExportOutcome {
   rows: number;
   sheets: number;
   completed: boolean;
-  summary: ExportSummary | null;
+  /** The 汇总 figures (as an eligibility run over the same households would give them). */
+  summary: RunSummary;
 }
 
 export type ExportFormat = 'xlsx' | 'csv';
@@ -125,7 +127,7 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   const auditFilter = { regionCode: p.region, layout: layoutId, status: filter.status ?? null, category: filter.category ?? null, asOf: p.asOf };
   const columns = compileColumns(layout.columns);
   const perMember = layout.rowKind === 'member';
-  const summary = new SummaryAccumulator();
+  const summary = summaryBuilderFor(p.region, p.asOf);
   const signal = options.signal;
 
   const xlsx = format === 'xlsx'
@@ -143,21 +145,21 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   await csv?.header(csvHeader(columns));
 
   let households = 0;
+  let persons = 0;
   let rows = 0;
-  for await (const household of householdCursor(actor, { regionCode: p.region, status: filter.status ? [filter.status] : undefined })) {
-    if (signal?.aborted) break;
-    const determination = await evaluateForExport(household, p.asOf);
-    if (filter.category && !isEligible(determination, filter.category)) continue;
-    summary.add(household.members.length, determination);
+  const finished = await forEachEvaluated({ actor, region: p.region, status: filter.status, asOf: p.asOf, signal, workers: options.workers }, async (household, determination) => {
+    if (filter.category && !isEligible(determination, filter.category)) return;
+    summary.add(determination);
+    persons += household.members.length;
     const values = householdRows(household, columns, p.ctx, rows + 1, perMember);
     if (xlsx) xlsx.addRows(values);
     else await csv?.addRows(values);
     households++;
     rows += values.length;
-  }
+  });
 
-  const completed = !signal?.aborted;
-  const result = summary.result(householdsOnlyCategories());
+  let completed = finished;
+  const result = summary.result();
   if (completed) {
     if (xlsx) {
       xlsx.addSummary({
@@ -167,18 +169,19 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
           `填报单位：${p.places.unitName(p.region)}`,
           `统计日期：${chineseDate(p.asOf)}`,
           ...(describeFilter(auditFilter) ? [`筛选条件：${describeFilter(auditFilter)}`] : []),
-          `本台账共${result.exported.households}户${result.exported.persons}人`,
+          `本台账共${households}户${persons}人`,
         ],
         header: ['项目', '户数', '人数'],
         rows: [
           ['享受政策的贫困户', result.households, result.persons],
           ...result.categories.map((c) => [c.name, c.households, c.persons] as (string | number | null)[]),
         ],
-        sentence: summarySentenceFor(result),
+        sentence: result.sentence,
       });
-      await settle(xlsx.commit(), out);
+      completed = await settle(xlsx.commit(), out);
     } else {
       await csv?.end();
+      completed = out.writableFinished;
     }
   } else {
     xlsx?.abort();
@@ -205,15 +208,13 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
     headerRows: 1,
     columns: [...columns, { label: '纳入依据', width: 60 }],
   });
-  const summary = new SummaryAccumulator();
+  const summary = summaryBuilderFor(p.region, p.asOf);
   let households = 0;
   let rows = 0;
-  for await (const household of householdCursor(actor, { regionCode: p.region })) {
-    if (signal?.aborted) break;
-    const determination = await evaluateForExport(household, p.asOf);
+  const finished = await forEachEvaluated({ actor, region: p.region, asOf: p.asOf, signal, workers: options.workers }, (household, determination) => {
     const category = determination.categories.find((c) => c.id === filter.category);
-    if (!category || category.status !== 'eligible') continue;
-    summary.add(household.members.length, determination);
+    if (!category || category.status !== 'eligible') return;
+    summary.add(determination);
     const reason = categoryReason(category);
     const values = ledger.perPerson
       ? personRows(household, countedMembers(household, category), columns, p.ctx, rows + 1)
@@ -221,9 +222,9 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
     xlsx.addRows(values.map((v) => [...v, reason]));
     households++;
     rows += values.length;
-  }
-  const completed = !signal?.aborted;
-  const result = summary.result(householdsOnlyCategories());
+  });
+  let completed = finished;
+  const result = summary.result();
   if (completed) {
     const count = result.categories.find((c) => c.id === filter.category);
     xlsx.addSummary({
@@ -232,9 +233,9 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
       notes: [`填报单位：${p.places.unitName(p.region)}`, `统计日期：${chineseDate(p.asOf)}`],
       header: ['项目', '户数', '人数'],
       rows: [[name, count?.households ?? 0, count?.persons ?? null]],
-      sentence: summarySentenceFor(result),
+      sentence: result.sentence,
     });
-    await settle(xlsx.commit(), out);
+    completed = await settle(xlsx.commit(), out);
   } else {
     xlsx.abort();
     if (!out.destroyed) out.destroy();
@@ -249,26 +250,27 @@ function isEligible(determination: { categories: readonly { id: string; status: 
 }
 
 function personRows(household: Household, members: Household['members'], columns: readonly CompiledColumn[], ctx: RowContext, firstSeq: number) {
-  // 人编号 numbers members as the member ledger does: 户主 first.
+  // Persons in the member ledger's order and numbering (人编号): 户主 first.
   const ordered = membersHeadFirst(household.members);
-  return members.map((member, i) => {
-    const memberSeq = ordered.indexOf(member) + 1;
-    return columns.map((c) => c.value({ household, member, memberSeq, seq: firstSeq + i, ctx }));
-  });
+  return members
+    .map((member) => ({ member, memberSeq: ordered.indexOf(member) + 1 }))
+    .sort((a, b) => a.memberSeq - b.memberSeq)
+    .map(({ member, memberSeq }, i) => columns.map((c) => c.value({ household, member, memberSeq, seq: firstSeq + i, ctx })));
 }
 
 /**
  * exceljs resolves its commit on the output's 'finish', which never comes when the client has
- * gone away mid-commit; 'close' ends the wait then.
+ * gone away mid-commit; 'close' ends the wait then. True when the file was delivered whole.
  */
-async function settle(commit: Promise<void>, out: Writable): Promise<void> {
+async function settle(commit: Promise<void>, out: Writable): Promise<boolean> {
   let onClose: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
-    onClose = () => resolve();
+  const closed = new Promise<boolean>((resolve) => {
+    onClose = () => resolve(false);
     out.once('close', onClose);
   });
   try {
-    await Promise.race([commit, closed]);
+    // 'close' follows 'finish' at once: a finished output was delivered whatever won the race.
+    return (await Promise.race([commit.then(() => true), closed])) || out.writableFinished;
   } finally {
     out.off('close', onClose);
   }

@@ -13,7 +13,11 @@ export type PlainCell = string | number | boolean | Date | null;
 
 export function plainCell(value: unknown): PlainCell {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  if (typeof value === 'string') {
+    if (value.trim() === '') return null;
+    // Our exports neutralise formula-like text with a leading ' (SECURITY.md "Excel out"); read it back as typed.
+    return /^'[=+\-@\t\r\0]/.test(value) ? value.slice(1) : value;
+  }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'boolean' || value instanceof Date) return value;
   if (typeof value === 'object') {

@@ -15,7 +15,7 @@ export interface HeaderMatch {
   headerRows: 1 | 2;
   /** 1-based sheet column → the layout column it fills. */
   columns: Map<number, LayoutColumn>;
-  /** 1-based sheet column → header text as written, for the error workbook. */
+  /** 1-based sheet column → the (lower) header label as written, for the error workbook. */
   headerTexts: string[];
   /** Required layout columns the header lacks. */
   missing: LayoutColumn[];
@@ -42,7 +42,7 @@ function candidates(upper: PlainCell[], lower: PlainCell[] | null): Candidate[] 
     else if (up !== '' && low === '') carried = null;
     const leaf = low !== '' ? low : up;
     const group = low !== '' ? carried : null;
-    out[c] = { leaf, group, text: [low !== '' && carried ? cellText(upper[c] ?? null) || carried : '', cellText((low !== '' ? lower[c] : upper[c]) ?? null)].filter(Boolean).join(' / ') };
+    out[c] = { leaf, group, text: cellText((low !== '' ? lower[c] : upper[c]) ?? null) };
   }
   return out;
 }

@@ -27,8 +27,8 @@ export interface ParsedRow {
   texts: string[];
   /** Non-empty, well-typed values by layout column. */
   values: Map<LayoutColumn, unknown>;
-  /** Raw text of household-level columns, compared between a household's rows. */
-  householdTexts: Map<LayoutColumn, string>;
+  /** Household-level columns as read (typed value when it parsed), compared between a household's rows. */
+  householdTexts: Map<LayoutColumn, { key: string; text: string }>;
   code: string | null;
   errors: RowError[];
   blank: boolean;
@@ -59,15 +59,20 @@ export function rowParser(layout: Layout, header: HeaderMatch): RowParser {
         if (cell !== null) blank = false;
       }
       const values = new Map<LayoutColumn, unknown>();
-      const householdTexts = new Map<LayoutColumn, string>();
+      const householdTexts = new Map<LayoutColumn, { key: string; text: string }>();
       const errors: RowError[] = [];
       for (const { index, column, vocab } of entries) {
         const cell = cells[index] ?? null;
         if (cell === null) continue;
-        if (column.householdLevel) householdTexts.set(column, normaliseLabel(texts[index]));
         const parsed = parseCell(cell, column.type, column.label, vocab, column.prefix);
+        // 2019-03-01 and 2019年3月1日 are the same date: rows agree when their values do.
+        if (column.householdLevel) householdTexts.set(column, { key: 'error' in parsed ? normaliseLabel(texts[index]) : JSON.stringify(parsed.value), text: texts[index] });
         if ('error' in parsed) errors.push({ sheet, row: rowNumber, column: column.label, ...parsed.error });
-        else values.set(column, parsed.value);
+        else {
+          values.set(column, parsed.value);
+          // The error workbook shows a date as a date, not as Excel's serial number.
+          if (column.type === 'date') texts[index] = parsed.value as string;
+        }
       }
       const code = values.get(codeColumn);
       return { sheet, row: rowNumber, texts, values, householdTexts, code: typeof code === 'string' && code !== '' ? code : null, errors, blank };
@@ -96,12 +101,12 @@ export function disagreements(rows: ParsedRow[]): RowError[] {
   const first = rows[0];
   const errors: RowError[] = [];
   for (const row of rows.slice(1)) {
-    for (const [column, text] of row.householdTexts) {
+    for (const [column, here] of row.householdTexts) {
       const expected = first.householdTexts.get(column);
-      if (expected !== undefined && expected !== text) {
+      if (expected !== undefined && expected.key !== here.key) {
         errors.push({
           sheet: row.sheet, row: row.row, column: column.label, code: 'HOUSEHOLD_COLUMNS_DISAGREE',
-          message: `${column.label} is "${text}" here but "${expected}" on row ${first.row} of the same household (户编号 ${first.code ?? ''})`,
+          message: `${column.label} is "${here.text}" here but "${expected.text}" on row ${first.row} of the same household (户编号 ${first.code ?? ''})`,
         });
       }
     }

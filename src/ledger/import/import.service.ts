@@ -34,6 +34,7 @@ import { ImportErrorRowModel, ImportJobModel } from './import-job.model';
 import { buildHousehold, disagreements, fillDown, locate, rowParser, type ParsedRow, type RowError, type RowParser } from './household-builder';
 import { HeaderNotFound, readLedger } from './ledger-reader';
 import { inspectXlsx, ZipRefused } from './zip-guard';
+import { insertNewHouseholds } from './bulk-writer';
 import type { HeaderMatch } from './header';
 
 export interface ImportLimits {
@@ -45,6 +46,9 @@ export interface ImportLimits {
   maxEntries: number;
 }
 
+/** Process-wide overrides of the limits (tests lower them; the CLI may raise them). */
+export const importLimitOverrides: Partial<ImportLimits> = {};
+
 export function importLimits(overrides: Partial<ImportLimits> = {}): ImportLimits {
   return {
     maxBytes: config.importMaxBytes,
@@ -54,6 +58,7 @@ export function importLimits(overrides: Partial<ImportLimits> = {}): ImportLimit
     maxUncompressedBytes: 2 * 1024 ** 3,
     maxRatio: 200,
     maxEntries: 2000,
+    ...importLimitOverrides,
     ...overrides,
   };
 }
@@ -252,7 +257,7 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
 
     const flushBatch = async () => {
       if (batch.length === 0) return;
-      const outcome = await processBatch(batch, { layout, header: header as HeaderMatch, actor, dryRun: request.dryRun, seenPersons, existingCache });
+      const outcome = await processBatch(batch, { layout, header: header as HeaderMatch, actor, dryRun: request.dryRun, seenPersons, existingCache, importId: id });
       for (const o of outcome) {
         counters.households++;
         if (o.outcome === 'failed') {
@@ -342,6 +347,7 @@ interface BatchContext {
   /** personId → 户编号 of the household that first listed the person in this file. */
   seenPersons: Map<string, string>;
   existingCache: Map<string, Household | null>;
+  importId: string;
 }
 
 interface HouseholdOutcome {
@@ -421,6 +427,7 @@ async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<Ho
   ctx.existingCache.clear();
   await loadExisting(codes, ctx.existingCache);
   const outcomes: HouseholdOutcome[] = [];
+  const ready: { rows: ParsedRow[]; value: Household; existing: Household | null }[] = [];
   for (const rows of batch) {
     const errors: RowError[] = [...rows.flatMap((r) => r.errors), ...requiredErrors(rows, columns), ...disagreements(rows)];
     if (rows[0].code === null) {
@@ -446,8 +453,7 @@ async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<Ho
     }
     if (value) {
       value.members.forEach((m, i) => {
-        const person = m.idNumber.slice(0, 18);
-        const other = ctx.seenPersons.get(person);
+        const other = ctx.seenPersons.get(m.idNumber.slice(0, 18));
         if (other !== undefined && other !== value.code) {
           const row = rows[i] ?? rows[0];
           errors.push({ sheet: row.sheet, row: row.row, column: columns.find((c) => c.field === 'members[].idNumber')?.label ?? null, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: `This person is already listed in household ${other} of this file` });
@@ -459,6 +465,20 @@ async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<Ho
       continue;
     }
     for (const m of value.members) ctx.seenPersons.set(m.idNumber.slice(0, 18), value.code);
+    ready.push({ rows, value, existing });
+  }
+
+  // New households: one insertMany for the batch. Existing ones: the registry's upsert, one by one.
+  const fresh = ready.filter((r) => r.existing === null);
+  const bulk = await insertNewHouseholds(ctx.actor, fresh.map((r) => r.value), { dryRun: ctx.dryRun, importId: ctx.importId });
+  const oneByOne: typeof ready = ready.filter((r) => r.existing !== null);
+  fresh.forEach((r, i) => {
+    if (bulk.inserted.has(i)) outcomes.push({ outcome: 'created', members: r.value.members.length, errors: [], failedRows: [] });
+    else if (bulk.refused.get(i) === 'PERSON_IN_OTHER_HOUSEHOLD') {
+      outcomes.push(failedOutcome(r.rows, [{ sheet: r.rows[0].sheet, row: r.rows[0].row, column: columns.find((c) => c.field === 'members[].idNumber')?.label ?? null, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: 'A person of this household is already registered in another household' }]));
+    } else oneByOne.push(r);
+  });
+  for (const { rows, value } of oneByOne) {
     try {
       const { outcome } = await upsertHouseholdByCode(ctx.actor, value, { dryRun: ctx.dryRun });
       outcomes.push({ outcome, members: value.members.length, errors: [], failedRows: [] });

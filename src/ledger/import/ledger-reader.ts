@@ -4,8 +4,7 @@
  * cached, styles, hyperlinks and images never read. The first sheet whose header matches the
  * layout is the data sheet; the caps on rows and columns stop the loop whatever the file claims.
  */
-import fs from 'node:fs';
-import ExcelJS from 'exceljs';
+import { openWorkbook } from './workbook-stream';
 import type { Layout } from '../layout';
 import type { PlainCell } from './cell-value';
 import { plainCell } from './cell-value';
@@ -25,27 +24,12 @@ export class HeaderNotFound extends Error {
   }
 }
 
-interface SheetReader extends AsyncIterable<{ number: number; values: unknown }> {
-  id: string | number;
-  name?: string;
-}
-
-function sheetName(reader: ExcelJS.stream.xlsx.WorkbookReader, sheet: SheetReader): string {
-  const r = reader as unknown as { model?: { sheets?: { id: number; name: string; rId: string }[] }; workbookRels?: { Id: string; Target: string }[] };
-  const rel = r.workbookRels?.find((x) => x.Target.replace(/^\/?xl\//, '') === `worksheets/sheet${sheet.id}.xml`);
-  const entry = r.model?.sheets?.find((s) => s.rId === rel?.Id);
-  return entry?.name ?? `Sheet${sheet.id}`;
-}
-
 /**
  * Yields the header of the data sheet, then its rows (raw exceljs values, 1-based). Throws
  * HeaderNotFound when no sheet has the layout's header, ZipRefused on a cap.
  */
 export async function* readLedger(file: string, layout: Layout, limits: { maxRows: number; maxColumns: number }): AsyncGenerator<LedgerEvent> {
-  const input = fs.createReadStream(file);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore',
-  });
+  const workbook = openWorkbook(file);
   let bestMissing: string[] | null = null;
   const decide = (head: PlainCell[][], numbers: number[]): HeaderMatch | null => {
     const found = findHeader(layout, head, numbers);
@@ -57,8 +41,7 @@ export async function* readLedger(file: string, layout: Layout, limits: { maxRow
     return found;
   };
   try {
-    for await (const worksheet of reader as unknown as AsyncIterable<SheetReader>) {
-      const name = sheetName(reader, worksheet);
+    for await (const { name, rows: worksheet } of workbook.sheets()) {
       const head: PlainCell[][] = [];
       const rawHead: unknown[][] = [];
       const numbers: number[] = [];
@@ -97,7 +80,7 @@ export async function* readLedger(file: string, layout: Layout, limits: { maxRow
       if (header) return;
     }
   } finally {
-    input.destroy();
+    workbook.close();
   }
   const missing: string[] = bestMissing ?? [];
   throw new HeaderNotFound(missing, missing.length

@@ -1,0 +1,76 @@
+/**
+ * Ledger import throughput (issue 6 "How it is checked"): a synthetic county of
+ * LEDGER_IMPORT_HOUSEHOLDS households (default 100,000, about 350k member rows) is written as a
+ * national-member-detail .xlsx with the streaming writer (timed separately, not counted), then
+ * imported end to end into a fresh embedded engine: zip check, streaming read, typing, grouping,
+ * place resolution, validation with the API's rules, and the writes. Peak memory is the largest
+ * RSS sampled during the import.
+ *
+ * Targets on this machine (2 cores): import ≥ 15k rows/s, peak memory under 1 GB.
+ *
+ *   npx tsx bench/ledger-import.bench.ts            (or `npm run bench -- ledger-import`)
+ *   LEDGER_IMPORT_HOUSEHOLDS=10000 npx tsx bench/ledger-import.bench.ts
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect } from '../src/db/connect';
+import { writeCountyLedger } from '../src/ledger/make-samples';
+import { generateCounty } from '../src/ledger/synthetic-county';
+import { importFile } from '../src/ledger/import/import.cli';
+import { upsertRegions } from '../src/regions/region.service';
+import { HouseholdModel } from '../src/registry/household.model';
+import { systemActor } from '../src/users/actor';
+
+const TARGET_ROWS_PER_SECOND = 15_000;
+const TARGET_PEAK_BYTES = 1024 ** 3;
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}
+
+export async function run(): Promise<boolean> {
+  const households = Number(process.env.LEDGER_IMPORT_HOUSEHOLDS ?? 100_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ledger-import-'));
+  const file = path.join(dir, 'county.national-member-detail.xlsx');
+  const connection = await connect({ dataDir: path.join(dir, 'data') });
+  try {
+    const county = generateCounty({ households, seed: 20240630 });
+    await upsertRegions(systemActor, county.regions);
+
+    let started = process.hrtime.bigint();
+    const written = await writeCountyLedger(fs.createWriteStream(file), {
+      layout: 'national-member-detail', households: county.households(), villages: county.villages, countyName: county.regions[2].name,
+    });
+    const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`generated ${written.households} households, ${written.rows} member rows, ${mb(fs.statSync(file).size)} in ${writeSeconds.toFixed(1)} s (not counted)`);
+
+    (globalThis as { gc?: () => void }).gc?.();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+    started = process.hrtime.bigint();
+    const job = await importFile({ file, layout: 'national-member-detail', actor: systemActor, limits: { maxRows: 2_000_000 } });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+    const storedCount = await HouseholdModel.countDocuments({});
+    const rate = job.rows / seconds;
+    const okRate = rate >= TARGET_ROWS_PER_SECOND;
+    const okMem = peakRss < TARGET_PEAK_BYTES;
+    console.log(`import: ${job.rows} rows, ${job.imported.households} households (${storedCount} stored, ${job.errorCount} errors) in ${seconds.toFixed(2)} s`
+      + ` = ${Math.round(rate).toLocaleString('en')} rows/s (target ≥ ${TARGET_ROWS_PER_SECOND.toLocaleString('en')}: ${okRate ? 'met' : 'NOT met'});`
+      + ` peak RSS ${mb(peakRss)} (target < 1 GB: ${okMem ? 'met' : 'NOT met'})`);
+    return okRate && okMem;
+  } finally {
+    await connection.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  run().then(() => process.exit(0), (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Evaluates batches of households for a run: in worker threads (one Engine each, PERF-NOTES.md)
+ * or, with no workers, in this thread. Batches may complete out of order; a run's results and
+ * summary do not depend on the order.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { evaluateWithFacts } from './evaluate';
+import type { WorkItem, WorkOutput, WorkRequest, WorkResponse } from './evaluate.worker';
+import { householdFindings } from './findings';
+import type { LoadedRules } from './ruleset.loader';
+
+interface Pending { resolve(out: WorkOutput[]): void; reject(err: Error): void }
+
+export class EvaluationPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly load = new Map<Worker, number>();
+  private nextId = 1;
+
+  private constructor(private readonly rules: LoadedRules) {}
+
+  /** `size` worker threads (0: evaluate in this thread). */
+  static async start(size: number, rules: LoadedRules): Promise<EvaluationPool> {
+    const pool = new EvaluationPool(rules);
+    const ext = path.extname(__filename);
+    const file = path.join(__dirname, `evaluate.worker${ext}`);
+    // Under tsx a worker needs the TypeScript loader too; compiled JavaScript needs nothing.
+    const execArgv = ext === '.ts' ? ['--require', 'tsx/cjs'] : [];
+    const started: Promise<void>[] = [];
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(file, { workerData: { rulesDir: rules.dir, hash: rules.hash }, execArgv });
+      pool.workers.push(worker);
+      pool.load.set(worker, 0);
+      worker.on('message', (m: WorkResponse) => pool.settle(worker, m));
+      worker.on('error', (err) => pool.failAll(err));
+      started.push(new Promise((resolve, reject) => {
+        worker.once('online', () => resolve());
+        worker.once('error', reject);
+      }));
+    }
+    await Promise.all(started);
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  evaluate(asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
+    if (this.workers.length === 0) return this.evaluateHere(asOf, items);
+    // The least busy worker takes the batch.
+    const worker = this.workers.reduce((a, b) => (this.load.get(a)! <= this.load.get(b)! ? a : b));
+    const id = this.nextId++;
+    this.load.set(worker, this.load.get(worker)! + 1);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, asOf, items } satisfies WorkRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+
+  private async evaluateHere(asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
+    const out: WorkOutput[] = [];
+    for (const item of items) {
+      const { determination, facts } = await evaluateWithFacts(item.household, asOf, { rules: this.rules, context: { duplicatePersonIds: item.duplicatePersonIds } });
+      out.push({ determination, findings: householdFindings(item.household, determination, facts) });
+    }
+    return out;
+  }
+
+  private settle(worker: Worker, m: WorkResponse): void {
+    this.load.set(worker, Math.max(0, this.load.get(worker)! - 1));
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(m.error));
+    else p.resolve(m.results!);
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

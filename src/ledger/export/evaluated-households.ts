@@ -1,0 +1,91 @@
+/**
+ * The households of an export, each with its determination on the as-of date, in code order.
+ *
+ * Evaluation is the slowest step of an export (json-rules-engine, PERF-NOTES.md), and writing
+ * the workbook keeps this thread busy, so past the first few hundred households the evaluation
+ * moves to the eligibility engine's worker pool while this thread reads the cursor and writes
+ * rows: batches go out in order, a few at a time, and come back to be written in order. Small
+ * exports (a village) never pay for starting a worker.
+ */
+import { EvaluationPool } from '../../eligibility/evaluation.pool';
+import { currentRules } from '../../eligibility/ruleset.loader';
+import { householdCursor } from '../../registry/household.service';
+import type { Household } from '../../registry/household.types';
+import type { Actor } from '../../users/actor';
+import { evaluateForExport, type Determination } from './eligibility.port';
+
+/** Households evaluated in this thread before the worker starts. */
+const INLINE_HOUSEHOLDS = 300;
+const BATCH = 50;
+const MAX_IN_FLIGHT = 4;
+
+export interface EvaluatedSource {
+  actor: Actor;
+  region: string;
+  status?: string;
+  asOf: string;
+  signal?: AbortSignal;
+  /** Worker threads for evaluation past the first households (default 1; 0 keeps it here). */
+  workers?: number;
+  /** Households evaluated here before the workers start (default 300). */
+  inline?: number;
+}
+
+/** Calls `handle` for each household in code order; false when the signal stopped it early. */
+export async function forEachEvaluated(source: EvaluatedSource, handle: (h: Household, d: Determination) => void | Promise<void>): Promise<boolean> {
+  const { signal } = source;
+  const workers = source.workers ?? 1;
+  let pool: EvaluationPool | undefined;
+  let seen = 0;
+  const inFlight: { households: Household[]; determinations: Promise<Determination[]> }[] = [];
+
+  const evaluate = async (households: Household[]): Promise<Determination[]> => {
+    if (!pool && (workers === 0 || seen <= (source.inline ?? INLINE_HOUSEHOLDS))) {
+      const out: Determination[] = [];
+      for (const h of households) out.push(await evaluateForExport(h, source.asOf));
+      return out;
+    }
+    pool ??= await EvaluationPool.start(workers, currentRules());
+    const outputs = await pool.evaluate(source.asOf, households.map((household) => ({ household, duplicatePersonIds: [] })));
+    return outputs.map((o) => o.determination);
+  };
+  const writeOldest = async () => {
+    const batch = inFlight.shift();
+    if (!batch) return;
+    const determinations = await batch.determinations;
+    for (let i = 0; i < batch.households.length; i++) {
+      if (signal?.aborted) return;
+      await handle(batch.households[i], determinations[i]);
+    }
+  };
+  const dispatch = (households: Household[]) => {
+    const determinations = evaluate(households);
+    // Awaited in order by writeOldest; this keeps a batch that fails early from going unhandled.
+    determinations.catch(() => undefined);
+    inFlight.push({ households, determinations });
+  };
+
+  try {
+    let batch: Household[] = [];
+    for await (const household of householdCursor(source.actor, { regionCode: source.region, status: source.status ? [source.status] : undefined })) {
+      if (signal?.aborted) break;
+      seen++;
+      batch.push(household);
+      if (batch.length >= BATCH) {
+        dispatch(batch);
+        batch = [];
+        while (inFlight.length >= MAX_IN_FLIGHT) await writeOldest();
+      }
+    }
+    if (signal?.aborted) return false;
+    if (batch.length > 0) dispatch(batch);
+    while (inFlight.length > 0) {
+      if (signal?.aborted) return false;
+      await writeOldest();
+    }
+    return !signal?.aborted;
+  } finally {
+    await Promise.allSettled(inFlight.map((b) => b.determinations));
+    await pool?.close();
+  }
+}
