@@ -2,7 +2,8 @@
 // `GET /api/v1/households/:code` and a filtered list page, at 32 connections, against the
 // embedded engine holding 100k households. The engine and the HTTP server share this process,
 // as in `npm start`; the load generator (autocannon) runs in a child process so it does not
-// compete for the server's event loop. Request logs are turned down to `warn` for the run.
+// compete for the server's event loop. Request logs are turned down to `warn` for the run
+// (LOG_LEVEL overrides).
 //
 // Run alone: `npx tsx bench/api.bench.ts`; bench/index.ts runs it in its own process.
 import fs from 'node:fs';
@@ -10,6 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
+import mongoose from 'mongoose';
+import { createApp } from '../src/app';
+import { connect } from '../src/db/connect';
+import { logger } from '../src/http/request-logger';
+import { HouseholdModel } from '../src/registry/household.model';
+import { checkDigit } from '../src/registry/id-number';
+import { systemActor } from '../src/users/actor';
+import { createUser, login } from '../src/users/user.service';
 
 const HOUSEHOLDS = Number(process.env.BENCH_HOUSEHOLDS ?? 100_000);
 const VILLAGES = 100;
@@ -81,16 +90,8 @@ function villageCode(v: number): string {
 }
 
 export async function run(): Promise<void> {
-  process.env.LOG_LEVEL ??= 'warn';
-  // Imported here so LOG_LEVEL is set before the logger is created.
-  const { default: mongoose } = await import('mongoose');
-  const { connect } = await import('../src/db/connect');
-  const { createApp } = await import('../src/app');
-  const { HouseholdModel } = await import('../src/registry/household.model');
-  const { checkDigit } = await import('../src/registry/id-number');
-  const { systemActor } = await import('../src/users/actor');
-  const { createUser, login } = await import('../src/users/user.service');
-
+  // One log line per request would measure the terminal; warnings and errors still show.
+  logger.level = process.env.LOG_LEVEL ?? 'warn';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fupin-api-bench-'));
   const db = await connect({ dataDir });
   const app = createApp();

@@ -114,7 +114,7 @@ if (!isMainThread && workerData?.bench === 'eligibility') {
   const { index, of } = workerData as { index: number; of: number };
   // Data already in the worker, as PERF-NOTES.md measured: build first, then time.
   const mine = [...county({ index, of })];
-  parentPort!.postMessage({ ready: true });
+  void engineAlone(mine.slice(0, 1000)).then(() => parentPort!.postMessage({ ready: true }));
   parentPort!.once('message', async () => {
     const figures = await engineAlone(mine);
     parentPort!.postMessage(figures);
@@ -200,7 +200,8 @@ export async function run(): Promise<void> {
   console.log(`  engine alone, 2 threads: ${rate(threaded.count, threaded.seconds).padStart(8)} households/s  target ≥ ${TARGET_ENGINE.toLocaleString('en')}  ${threadedRate >= TARGET_ENGINE ? 'MET' : 'NOT MET'}`);
 
   const r = await countyRun();
-  console.log(`  county run end to end  : ${r.seconds.toFixed(1)} s for ${r.done.toLocaleString('en')} households (${rate(r.done, r.seconds)}/s)  target < ${TARGET_RUN_SECONDS} s  ${r.seconds < TARGET_RUN_SECONDS ? 'MET' : 'NOT MET'}`);
+  const verdict = HOUSEHOLDS < 100_000 ? 'n/a below 100,000 households' : r.seconds < TARGET_RUN_SECONDS ? 'MET' : 'NOT MET';
+  console.log(`  county run end to end  : ${r.seconds.toFixed(1)} s for ${r.done.toLocaleString('en')} households (${rate(r.done, r.seconds)}/s)  target < ${TARGET_RUN_SECONDS} s for 100,000  ${verdict}`);
   console.log(`  county run memory      : RSS ${mb(r.startRss)} before, peak ${mb(r.peakRss)} (+${mb(r.peakRss - r.startRss)}; determinations are streamed to storage, never held)`);
   console.log(`  ${r.sentence}`);
 }

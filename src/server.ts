@@ -9,13 +9,14 @@ import { createApp } from './app';
 import { config } from './config';
 import { connect } from './db/connect';
 import { loadRuleSets } from './eligibility/ruleset.loader';
+import { failInterruptedRuns } from './eligibility/run.service';
 import { logger } from './http/request-logger';
 import { ensureAdmin } from './users/bootstrap';
 
 /** How long in-flight requests get to finish once a shutdown starts. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function main(): Promise<void> {
+export async function main(): Promise<{ url: string }> {
   // Rule and parameter files are validated before anything else: a bad file refuses the start.
   loadRuleSets(config.rulesDir);
   const db = await connect({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
@@ -25,6 +26,7 @@ export async function main(): Promise<void> {
 
   // ---- bootstrap (first administrator, …) goes here, before listening
   await ensureAdmin();
+  await failInterruptedRuns();
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -56,6 +58,7 @@ export async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  return { url: `http://${host}:${port}` };
 }
 
 if (require.main === module) {

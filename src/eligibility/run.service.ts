@@ -228,7 +228,7 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
   const items = docs.map((d) => ({
     householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: d.determination,
+    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(d.determination),
   }));
   return { items, total, page: query.page, limit: query.limit };
 }
@@ -289,4 +289,16 @@ export async function writeFindingsWorkbook(actor: Actor, id: string, out: Writa
   await workbook.commit();
   // Exports are logged with what was exported and how much (SECURITY.md "Excel out").
   await recordAudit(actor, { action: 'export', entity: 'findings', entityId: id, regionCode: run.regionCode, details: { format: 'xlsx', filter: { runId: id, asOf: run.asOf }, rows } });
+}
+
+/**
+ * At start-up: a run still queued or running was cut off when the last process stopped (runs live
+ * in the process that started them), so it is marked failed rather than shown running forever.
+ */
+export async function failInterruptedRuns(): Promise<number> {
+  const { modifiedCount } = await RunModel.updateMany(
+    { status: { $in: ['queued', 'running'] } },
+    { $set: { status: 'failed', error: 'interrupted: the service stopped during the run; start it again', finishedAt: new Date() } },
+  );
+  return modifiedCount;
 }

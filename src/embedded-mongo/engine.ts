@@ -6,7 +6,7 @@ import { Collection } from './collection';
 import { CursorStore } from './cursors';
 import { MongoCommandError } from './errors';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
-import { type Doc, valueKey } from './keys';
+import { type Doc, pathValues, valueKey } from './keys';
 import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
 import { Storage } from './storage';
 
@@ -34,11 +34,39 @@ export class Engine {
   private activeTxns = new Set<Txn>();
   private readonly txnTimer: NodeJS.Timeout;
 
+  private readonly ttlTimer: NodeJS.Timeout;
+
   constructor(readonly storage: Storage, readonly opts: EngineOptions) {
     this.cursors = new CursorStore(opts.cursorTimeoutMs);
     this.txnTimer = setInterval(() => this.expireTransactions(), Math.max(50, Math.min(1000, Math.floor(opts.transactionLifetimeMs / 4))));
     this.txnTimer.unref();
+    // mongod's TTL monitor wakes every 60 s (ttlMonitorSleepSecs); expired documents may live
+    // that long past their time, as with MongoDB.
+    this.ttlTimer = setInterval(() => this.expireTtl(), 60_000);
+    this.ttlTimer.unref();
     this.load();
+  }
+
+  /** Delete documents whose TTL index date (the earliest, for an array) is past expireAfterSeconds. */
+  expireTtl(now = Date.now()): number {
+    let removed = 0;
+    for (const c of this.byCid.values()) {
+      for (const index of c.indexes) {
+        const seconds = index.spec.expireAfterSeconds;
+        if (typeof seconds !== 'number' || index.fields.length !== 1) continue;
+        const ctx = new WriteCtx(this);
+        const path = index.fields[0].split('.');
+        for (const [id, doc] of [...c.docs]) {
+          const dates = pathValues(doc, path).filter((v): v is Date => v instanceof Date);
+          if (dates.length === 0) continue;
+          const earliest = Math.min(...dates.map((d) => d.getTime()));
+          if (earliest + seconds * 1000 <= now) this.put(ctx, c, id, undefined);
+        }
+        this.commitWrites(ctx);
+        removed += ctx.changes.length;
+      }
+    }
+    return removed;
   }
 
   private load(): void {
@@ -51,6 +79,7 @@ export class Engine {
 
   close(): void {
     clearInterval(this.txnTimer);
+    clearInterval(this.ttlTimer);
     this.cursors.close();
     this.storage.close();
   }

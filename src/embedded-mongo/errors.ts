@@ -39,6 +39,9 @@ export const ErrorCodes = {
   Location15974: 15974,
   Location51091: 51091,
   Location31395: 31395,
+  Location15958: 15958,
+  Location15956: 15956,
+  PathNotViable: 28,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

@@ -18,7 +18,7 @@ import * as queryOps from 'mingo/operators/query';
 import * as windowOps from 'mingo/operators/window';
 import { Decimal128, Long } from 'bson';
 import { unsupported } from './errors';
-import { type Doc, containsDecimal } from './keys';
+import { type Doc, containsDecimal, isPlainObject, valueKey } from './keys';
 import { compareValues } from './sort';
 
 function compareExpr(a: unknown, b: unknown): number {
@@ -105,14 +105,70 @@ function guardedArithmetic(): { accumulator: Record<string, any>; expression: Re
   return { accumulator, expression };
 }
 
+/**
+ * `{path: null}` matches a document where the path is missing or null anywhere along it,
+ * including an array element that lacks the field (MongoDB); mingo misses that case. Filters
+ * are rewritten to this operator by query.ts.
+ */
+export function nullAt(v: unknown, parts: string[], i = 0): boolean {
+  if (i === parts.length) return v === null || v === undefined || (Array.isArray(v) && v.some((e) => e === null));
+  if (v === null || v === undefined) return true;
+  if (Array.isArray(v)) {
+    if (/^\d+$/.test(parts[i]) && Number(parts[i]) < v.length && nullAt(v[Number(parts[i])], parts, i + 1)) return true;
+    return v.some((e) => isPlainObject(e) && nullAt(e, parts, i));
+  }
+  if (isPlainObject(v)) return nullAt(v[parts[i]], parts, i + 1);
+  return true;
+}
+
+const engineQueryOps: Record<string, any> = {
+  $__eqNull: (selector: string, value: boolean) => {
+    const parts = selector.split('.');
+    return (o: unknown) => nullAt(o, parts) === value;
+  },
+};
+
+/** $project puts _id last in mingo; MongoDB keeps it first. */
+const engineProject = (coll: any, expr: unknown, options: any) =>
+  (pipelineOps as Record<string, any>).$project(coll, expr, options).map((d: Doc) => {
+    if (!isPlainObject(d) || !('_id' in d) || Object.keys(d)[0] === '_id') return d;
+    const { _id, ...rest } = d;
+    return { _id, ...rest };
+  });
+
+/** $push/$addToSet skip documents where the value is missing, and keep explicit nulls. */
+function present(coll: unknown[], expr: unknown, options: any): unknown[] {
+  if (expr === null || expr === undefined) return coll.filter((v) => v !== undefined);
+  // `options` is mingo's ComputeOptions (not exported): its own init() scopes $$ROOT per document.
+  const copts = options.constructor.init(options);
+  const out: unknown[] = [];
+  for (const d of coll) {
+    const v = evalExpr(d, expr, copts.update({ root: d }));
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+const collecting: Record<string, any> = {
+  $push: (coll: unknown[], expr: unknown, options: any) => present(coll, expr, options),
+  $addToSet: (coll: unknown[], expr: unknown, options: any) => {
+    const seen = new Map<string, unknown>();
+    for (const v of present(coll, expr, options)) {
+      const k = valueKey(v);
+      if (!seen.has(k)) seen.set(k, v);
+    }
+    return [...seen.values()];
+  },
+};
+
 function build(): Context {
   const guarded = guardedArithmetic();
   return Context.init({
-    accumulator: { ...(accumulatorOps as Record<string, any>), ...guarded.accumulator },
+    accumulator: { ...(accumulatorOps as Record<string, any>), ...collecting, ...guarded.accumulator },
     expression: { ...(expressionOps as Record<string, any>), ...guarded.expression, ...comparisons },
-    pipeline: pipelineOps as Record<string, any>,
+    pipeline: { ...(pipelineOps as Record<string, any>), $project: engineProject },
     projection: projectionOps as Record<string, any>,
-    query: queryOps as Record<string, any>,
+    query: { ...(queryOps as Record<string, any>), ...engineQueryOps },
     window: windowOps as Record<string, any>,
   });
 }

@@ -76,6 +76,38 @@ function simpleMatcher(filter: Doc): Matcher | null {
   return { test: (doc) => conds.every(([path, keys]) => pathValues(doc, path).some((x) => keys.has(valueKey(x)))) };
 }
 
+/**
+ * Rewrite equality with null to the engine's `$__eqNull` (see mingo-context.ts), including null
+ * inside $in, which becomes an $or of the null test and the remaining values.
+ */
+function rewriteNulls(filter: Doc): Doc {
+  let out: Doc | undefined;
+  const extra: Doc[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    let next = v;
+    if ((k === '$and' || k === '$or' || k === '$nor') && Array.isArray(v)) next = v.map((f) => (isPlainObject(f) ? rewriteNulls(f) : f));
+    else if (!k.startsWith('$') && isPlainObject(v) && Array.isArray(v.$in) && v.$in.some((x) => x === null)) {
+      const { $in, ...others } = v;
+      const rest = ($in as unknown[]).filter((x) => x !== null);
+      extra.push({ $or: [{ [k]: { $__eqNull: true } }, { [k]: { $in: rest } }] });
+      next = Object.keys(others).length > 0 ? others : undefined;
+    } else if (!k.startsWith('$')) {
+      if (v === null) next = { $__eqNull: true };
+      else if (isPlainObject(v) && Object.keys(v).length === 1 && '$eq' in v && v.$eq === null) next = { $__eqNull: true };
+      else if (isPlainObject(v) && Object.keys(v).length === 1 && '$ne' in v && v.$ne === null) next = { $__eqNull: false };
+    }
+    if (next !== v) {
+      out ??= { ...filter };
+      if (next === undefined) delete out[k];
+      else out[k] = next;
+    }
+  }
+  if (extra.length === 0) return out ?? filter;
+  out ??= { ...filter };
+  out.$and = [...((out.$and as Doc[] | undefined) ?? []), ...extra];
+  return out;
+}
+
 export function compileFilter(filter: unknown): Matcher {
   if (filter !== undefined && filter !== null && !isPlainObject(filter)) {
     throw new MongoCommandError('TypeMismatch', "filter must be an object");
@@ -84,7 +116,7 @@ export function compileFilter(filter: unknown): Matcher {
   const simple = filter ? simpleMatcher(filter as Doc) : null;
   if (simple) return simple;
   try {
-    return newQuery((filter ?? {}) as Doc);
+    return newQuery(rewriteNulls((filter ?? {}) as Doc));
   } catch (err) {
     throw fromMingoError(err);
   }

@@ -5,7 +5,7 @@ import { update as mingoUpdate } from 'mingo';
 import { newAggregator } from './mingo-context';
 import { Decimal128, Long, ObjectId } from 'bson';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
-import { type Doc, cloneDoc, getPath, isPlainObject, setPath, valueKey } from './keys';
+import { type Doc, cloneDoc, getPath, isPlainObject, setPath, shellValue, valueKey } from './keys';
 import { checkOperators } from './query';
 import { resolvePositionalUpdate } from './positional';
 
@@ -46,6 +46,48 @@ export function validateUpdate(u: unknown): void {
  * arithmetic on Decimal128 or on 64-bit integers beyond 2^53 (kept as Long) is refused, since
  * mingo would compute it silently wrong.
  */
+const ARRAY_OPERATORS = ['$push', '$addToSet', '$pop', '$pull', '$pullAll'];
+const CREATING_OPERATORS = ['$set', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$currentDate'];
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Date) return 'date';
+  if (isPlainObject(v)) return 'object';
+  return typeof v;
+}
+
+/** Errors mongod raises and mingo does not: array operators on non-arrays, fields inside scalars. */
+function checkPaths(doc: Doc, ops: Doc): void {
+  for (const op of ARRAY_OPERATORS) {
+    const arg = ops[op] as Doc | undefined;
+    if (!arg) continue;
+    for (const path of Object.keys(arg)) {
+      if (path.includes('$')) continue;
+      const cur = getPath(doc, path);
+      if (cur !== undefined && !Array.isArray(cur)) {
+        throw new MongoCommandError('BadValue', `The field '${path}' must be an array but is of type ${typeName(cur)} in document {_id: ${shellValue(doc._id)}}`);
+      }
+    }
+  }
+  for (const op of CREATING_OPERATORS) {
+    const arg = ops[op] as Doc | undefined;
+    if (!arg) continue;
+    for (const path of Object.keys(arg)) {
+      const parts = path.split('.');
+      let cur: unknown = doc;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const v = (cur as Doc)[parts[i]];
+        if (v === undefined || Array.isArray(v)) break;
+        if (!isPlainObject(v)) {
+          throw new MongoCommandError('PathNotViable', `Cannot create field '${parts[i + 1]}' in element {${parts[i]}: ${shellValue(v)}}`);
+        }
+        cur = v;
+      }
+    }
+  }
+}
+
 function checkArithmetic(doc: Doc, ops: Doc): void {
   for (const op of ['$inc', '$mul']) {
     const arg = ops[op] as Doc | undefined;
@@ -83,6 +125,7 @@ export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | unde
     if (insert && onInsert) ops.$set = { ...(ops.$set as Doc | undefined), ...onInsert };
     if (!insert) ops = resolvePositionalUpdate(ops, doc, filter);
     checkArithmetic(doc, ops);
+    checkPaths(doc, ops);
     const fast = arrayFilters ? null : fastUpdate(doc, ops);
     if (fast) return checkId(doc, fast);
     next = cloneDoc(doc);

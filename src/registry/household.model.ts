@@ -146,11 +146,12 @@ const householdSchema = new Schema(
 householdSchema.index({ code: 1 }, { unique: true });
 householdSchema.index({ regionCode: 1 });
 householdSchema.index({ status: 1 });
-// One person, one household. The filter is per document, and a multikey index gives a member
-// without the field a null key: so a member recorded without an ID number gets a personId of
-// its own (`none:<member id>`, see personIdOf) and never collides with another. `$exists` rather
-// than `$type: 'string'`: the embedded engine's matcher does not apply `$type` to array elements.
-householdSchema.index({ 'members.personId': 1 }, { unique: true, partialFilterExpression: { 'members.personId': { $exists: true } } });
+// One person, one household: a unique multikey index on the members' personId. A partial filter
+// cannot exempt members without an ID number (it is evaluated per document, and a multikey
+// index gives a member lacking the field a null key that would collide), so such a member gets
+// a personId of its own instead (`none:<member id>`, see personIdOf). Every member then has a
+// distinct key, the index needs no filter, and lookups by personId can be served from it.
+householdSchema.index({ 'members.personId': 1 }, { unique: true });
 
 export type HouseholdDoc = InferSchemaType<typeof householdSchema>;
 

@@ -223,6 +223,20 @@ export const householdPatchSchema = Joi.object({
   .prefs({ noDefaults: true })
   .min(2);
 
+/**
+ * A PATCH is validated without defaults (an absent field stays absent); the fields it does carry
+ * get their nested defaults here, so `monitoring: { type: 'sudden' }` is stored whole.
+ */
+export function withFieldDefaults(patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...patch };
+  for (const [key, schema] of Object.entries(householdFields) as [string, Joi.Schema][]) {
+    if (!Object.hasOwn(patch, key)) continue;
+    const { value, error } = schema.validate(patch[key]);
+    if (!error) out[key] = value;
+  }
+  return out;
+}
+
 export const householdParamsSchema = Joi.object({ code: householdCode().required() });
 export const memberParamsSchema = Joi.object({ code: householdCode().required(), memberId: Joi.string().hex().length(24).required() });
 

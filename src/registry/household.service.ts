@@ -14,14 +14,14 @@ import { recordAudit } from '../audit/audit.service';
 import { AuditModel } from '../audit/audit.model';
 import { AppError } from '../http/errors';
 import { scanForHostileKeys } from '../http/validate';
-import { subtreeFilter } from '../regions/region-code';
+import { isWithin, isWithinAny, regionLevel, subtreeFilter } from '../regions/region-code';
 import type { Actor } from '../users/actor';
 import { maskIdNumber, maskPhone } from './id-number';
 import { HouseholdModel as TypedHouseholdModel, personIdOf, toHouseholdJson, type StoredHouseholdDoc, type StoredMemberDoc } from './household.model';
 import {
   assertMayReveal, assertMayWriteIn, assertValidTargetVillage, householdUpdateFrom, maySeeFullIds, memberUpdateFrom, type IdContext,
 } from './household.permissions';
-import { householdCreateSchema, memberCreateSchema } from './household.schema';
+import { householdCreateSchema, memberCreateSchema, withFieldDefaults } from './household.schema';
 import type { Household, Member, StoredHousehold } from './household.types';
 
 export { toHouseholdJson };
@@ -70,12 +70,29 @@ function trustOperators(filter: Filter): Filter {
   return out;
 }
 
-function scoped(actor: Actor, filter: Filter = {}): Filter {
-  const scope = subtreeFilter('regionCode', actor.regionCodes);
-  const parts = [scope, filter].filter((f) => Object.keys(f).length > 0);
-  if (parts.length === 0) return {};
-  if (parts.length === 1) return trustOperators(parts[0]);
-  return trustOperators({ $and: parts });
+/**
+ * The `regionCode` condition for the actor's subtrees, narrowed to `requested` when given:
+ * undefined when unrestricted. A village is matched by equality (served by the regionCode
+ * index); a larger division by `subtreeFilter`'s anchored prefix. A requested division outside
+ * the actor's subtrees keeps only the parts of them inside it (often none: nothing matches).
+ */
+function regionCondition(actor: Actor, requested?: string): unknown {
+  const unrestricted = Object.keys(subtreeFilter('regionCode', actor.regionCodes)).length === 0;
+  let regions: string[];
+  if (!requested) regions = unrestricted ? [] : [...actor.regionCodes];
+  else if (unrestricted || isWithinAny(requested, actor.regionCodes)) regions = [requested];
+  else regions = actor.regionCodes.filter((r) => isWithin(r, requested));
+  if (!requested && unrestricted) return undefined;
+  if (regions.length === 0) return { $in: [] };
+  const values = regions.map((r) => (regionLevel(r) === 'village' ? r : (subtreeFilter('regionCode', [r]).regionCode as { $in: RegExp[] } | undefined)?.$in[0]));
+  if (values.some((v) => v === undefined)) return undefined; // the whole country
+  return values.length === 1 && typeof values[0] === 'string' ? values[0] : { $in: values };
+}
+
+/** `filter` (plain fields, no regionCode) restricted to the actor's subtrees (and `requested`). */
+function scoped(actor: Actor, filter: Filter = {}, requested?: string): Filter {
+  const region = regionCondition(actor, requested);
+  return trustOperators(region === undefined ? { ...filter } : { ...filter, regionCode: region });
 }
 
 const safe = { sanitizeFilter: true } as const;
@@ -132,24 +149,22 @@ export interface HouseholdListQuery {
 
 const FULL_ID = /^\d{17}[\dXx](\d{2}|\d{4})?$/;
 
-function listFilter(query: Omit<HouseholdListQuery, 'page' | 'limit'>): Filter {
-  const parts: Filter[] = [];
-  if (query.regionCode) parts.push(subtreeFilter('regionCode', [query.regionCode]));
-  if (query.status) parts.push({ status: query.status });
-  if (query.monitoring) parts.push({ 'monitoring.type': query.monitoring });
-  if (query.dibao !== undefined) parts.push({ dibao: query.dibao });
-  if (query.tekun !== undefined) parts.push({ tekun: query.tekun });
+function listFilter(query: Omit<HouseholdListQuery, 'page' | 'limit' | 'regionCode'>): Filter {
+  const filter: Filter = {};
+  if (query.status) filter.status = query.status;
+  if (query.monitoring) filter['monitoring.type'] = query.monitoring;
+  if (query.dibao !== undefined) filter.dibao = query.dibao;
+  if (query.tekun !== undefined) filter.tekun = query.tekun;
   if (query.q) {
     // A full ID number finds its person whichever card was recorded; anything else is a name.
-    if (FULL_ID.test(query.q)) parts.push({ 'members.personId': query.q.slice(0, 18).toUpperCase() });
-    else parts.push({ 'members.name': { $regex: escapeRegex(query.q) } });
+    if (FULL_ID.test(query.q)) filter['members.personId'] = query.q.slice(0, 18).toUpperCase();
+    else filter['members.name'] = { $regex: escapeRegex(query.q) };
   }
-  const nonEmpty = parts.filter((p) => Object.keys(p).length > 0);
-  return nonEmpty.length === 0 ? {} : nonEmpty.length === 1 ? nonEmpty[0] : { $and: nonEmpty };
+  return filter;
 }
 
 export async function listHouseholds(actor: Actor, query: HouseholdListQuery): Promise<{ items: StoredHousehold[]; total: number; page: number; limit: number }> {
-  const filter = scoped(actor, listFilter(query));
+  const filter = scoped(actor, listFilter(query), query.regionCode);
   const [docs, total] = await Promise.all([
     HouseholdModel.find(filter).setOptions(safe).sort({ code: 1 }).skip((query.page - 1) * query.limit).limit(query.limit).lean(),
     HouseholdModel.countDocuments(filter).setOptions(safe),
@@ -161,9 +176,8 @@ export async function listHouseholds(actor: Actor, query: HouseholdListQuery): P
 /** Plain households of the actor's scope, sorted by code, streamed (runs and exports). */
 export async function* householdCursor(actor: Actor, filter: { regionCode?: string; status?: string[] } = {}): AsyncGenerator<StoredHousehold> {
   const parts: Filter = {};
-  if (filter.regionCode) Object.assign(parts, subtreeFilter('regionCode', [filter.regionCode]));
   if (filter.status && filter.status.length > 0) parts.status = { $in: [...filter.status] };
-  const cursor = HouseholdModel.find(scoped(actor, parts)).setOptions(safe).sort({ code: 1 }).lean().cursor();
+  const cursor = HouseholdModel.find(scoped(actor, parts, filter.regionCode)).setOptions(safe).sort({ code: 1 }).lean().cursor();
   try {
     for await (const doc of cursor) yield toHouseholdJson(doc as unknown as StoredHouseholdDoc);
   } finally {
@@ -259,7 +273,7 @@ export async function createHousehold(actor: Actor, input: Household): Promise<S
 export async function updateHousehold(actor: Actor, code: string, patch: Record<string, unknown> & { version: number }): Promise<StoredHousehold> {
   const existing = await findScoped(actor, code);
   assertMayWriteIn(actor, existing.regionCode);
-  const set = householdUpdateFrom(actor, patch);
+  const set = householdUpdateFrom(actor, withFieldDefaults(patch));
   if (existing.version !== patch.version) throw new AppError('VERSION_CONFLICT');
   let doc;
   try {
@@ -390,7 +404,7 @@ export async function upsertHouseholdByCode(actor: Actor, household: Household, 
   assertValidTargetVillage(actor, value.regionCode);
   const found = await HouseholdModel.findOne({ code: value.code }).setOptions(safe).lean();
   const existing = found as unknown as StoredHouseholdDoc | null;
-  if (existing && !subtreeScopeIncludes(actor, existing.regionCode)) throw new AppError('HOUSEHOLD_EXISTS');
+  if (existing && !isWithinAny(existing.regionCode, actor.regionCodes)) throw new AppError('HOUSEHOLD_EXISTS');
   await assertPersonsFree(personIds(value.members), value.code);
 
   if (!existing) {
@@ -424,13 +438,6 @@ export async function upsertHouseholdByCode(actor: Actor, household: Household, 
   const after = toHouseholdJson(doc as unknown as StoredHouseholdDoc);
   await recordAudit(actor, { action: 'household.update', entity: 'household', entityId: after.code, regionCode: after.regionCode, before, after, details: { via: 'upsert' } });
   return { outcome: 'updated' };
-}
-
-function subtreeScopeIncludes(actor: Actor, regionCode: string): boolean {
-  const scope = subtreeFilter('regionCode', actor.regionCodes);
-  if (Object.keys(scope).length === 0) return true;
-  const patterns = ((scope.regionCode as { $in: RegExp[] }).$in);
-  return patterns.some((p) => p.test(regionCode));
 }
 
 // ------------------------------------------------------------------ change log

@@ -53,3 +53,15 @@ describe('eligibility command line', () => {
     expect(b).to.deep.equal(a);
   });
 });
+
+describe('interrupted runs', () => {
+  it('are marked failed at start-up instead of showing running forever', async () => {
+    const { RunModel } = await import('../../src/eligibility/run.model');
+    const { failInterruptedRuns } = await import('../../src/eligibility/run.service');
+    const run = await RunModel.create({ status: 'running', regionCode: '421122000000', asOf: '2024-06-30', ruleSet: { id: 'default', version: 'x', hash: 'y' } });
+    expect(await failInterruptedRuns()).to.be.at.least(1);
+    const after = await RunModel.findById(run._id).lean<any>();
+    expect(after.status).to.equal('failed');
+    expect(after.error).to.contain('interrupted');
+  });
+});

@@ -238,6 +238,62 @@ describe('embedded-mongo compatibility: aggregation', () => {
     expect(err?.code, '$limit 0 must be refused ("the limit must be positive")').to.equal(15958);
   });
 
+  it('answers expression errors with MongoDB\'s codes', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
+    await coll.insertOne({ _id: 'e', n: 7, s: 'abc', z: 0 });
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ $divide: ['$n', '$z'] }, 2], // "can't $divide by zero"
+      [{ $add: ['$n', '$s'] }, 14], // TypeMismatch: "$add only supports numeric or date types"
+      [{ $concat: ['a', '$n'] }, 16702], // "$concat only supports strings"
+      [{ $toInt: '$s' }, 241], // ConversionFailure
+      [{ $frobnicate: 1 }, 168], // InvalidPipelineOperator: "Unrecognized expression"
+    ];
+    const wrong: string[] = [];
+    for (const [expr, code] of cases) {
+      try {
+        await coll.aggregate([{ $match: { _id: 'e' } }, { $addFields: { x: expr } }]).toArray();
+        wrong.push(`${JSON.stringify(expr)}: answered instead of failing with ${code}`);
+      } catch (err: any) {
+        if (err.code !== code) wrong.push(`${JSON.stringify(expr)}: code ${err.code}, expected ${code} (${err.message})`);
+      }
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('measures strings in UTF-8 bytes and in code points', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
+    await coll.insertOne({ _id: 'zh', name: '张三丰' });
+    const [row] = await coll.aggregate([
+      { $match: { _id: 'zh' } },
+      {
+        $project: {
+          _id: 0, bytes: { $strLenBytes: '$name' }, cps: { $strLenCP: '$name' },
+          first: { $substrBytes: ['$name', 0, 3] }, second: { $substrCP: ['$name', 1, 1] },
+          upper: { $toUpper: 'abc' }, split: { $split: ['a,b', ','] },
+        },
+      },
+    ]).toArray();
+    expect(row).to.deep.equal({ bytes: 9, cps: 3, first: '张', second: '三', upper: 'ABC', split: ['a', 'b'] });
+  });
+
+  it('computes ages with $dateDiff and dates in a time zone', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
+    await coll.insertOne({ _id: 'dt', born: new Date('1949-12-31T00:00:00Z'), at: new Date('2024-06-30T20:00:00Z') });
+    const [row] = await coll.aggregate([
+      { $match: { _id: 'dt' } },
+      {
+        $project: {
+          _id: 0,
+          years: { $dateDiff: { startDate: '$born', endDate: new Date('2024-06-30T00:00:00Z'), unit: 'year' } },
+          local: { $dateToString: { format: '%Y-%m-%d', date: '$at', timezone: 'Asia/Shanghai' } },
+          utc: { $dateToString: { format: '%Y-%m-%d', date: '$at' } },
+        },
+      },
+    ]).toArray();
+    // $dateDiff counts year boundaries crossed (2024 - 1949), not completed years.
+    expect(row).to.deep.equal({ years: 75, local: '2024-07-01', utc: '2024-06-30' });
+  });
+
   it('refuses an unknown pipeline stage with 40324', async () => {
     try {
       await Household.aggregate([{ $frobnicate: {} } as any]);

@@ -37,6 +37,10 @@ describe('embedded-mongo compatibility: cursors', function () {
     }
   });
 
+  after(async () => {
+    await dropCollectionsStartingWith('compat_cursor_');
+  });
+
   it(`streams all ${TOTAL} documents in order through a Mongoose cursor`, async () => {
     let expected = 0;
     for await (const doc of Row.find().sort({ i: 1 }).lean().cursor()) {

@@ -261,6 +261,33 @@ describe('embedded-mongo compatibility: indexes', () => {
       expect(err.keyValue).to.deep.equal({ a: 1, b: null });
     });
 
+    it('keeps the documents updateMany changed before it hit a duplicate, as MongoDB does', async () => {
+      // A multi-document update is not atomic in MongoDB: documents updated before the
+      // failing one stay updated.
+      await raw().createIndex({ k: 1 }, { unique: true });
+      await raw().insertMany([{ _id: 1 as any, k: 1, g: 1 }, { _id: 2 as any, k: 2, g: 1 }, { _id: 3 as any, k: 3, g: 1 }]);
+      const err = await catchError(raw().updateMany({ g: 1 }, { $set: { k: 5 } }));
+      expect(err.code).to.equal(11000);
+      expect(await raw().countDocuments({ k: 5 })).to.equal(1);
+      expect(await raw().countDocuments()).to.equal(3);
+    });
+
+    it('counts only the statements that succeeded in an unordered bulk write with a duplicate', async () => {
+      await raw().createIndex({ k: 1 }, { unique: true });
+      await raw().insertMany([{ _id: 1 as any, k: 1 }, { _id: 2 as any, k: 2 }]);
+      const err = await catchError(raw().bulkWrite([
+        { updateOne: { filter: { _id: 1 }, update: { $set: { k: 2 } } } },
+        { updateOne: { filter: { _id: 2 }, update: { $set: { x: 1 } } } },
+        { insertOne: { document: { _id: 3, k: 3 } } },
+        { insertOne: { document: { _id: 4, k: 4 } } },
+      ] as any, { ordered: false }));
+      expect(err.code).to.equal(11000);
+      expect(err.writeErrors.map((e: any) => e.index).sort()).to.deep.equal([0]);
+      expect(err.result.matchedCount, 'the failed update matched nothing that was written').to.equal(1);
+      expect(err.result.modifiedCount).to.equal(1);
+      expect(err.result.insertedCount).to.equal(2);
+    });
+
     it('keeps unique index entries in step with updates and deletes', async () => {
       await raw().createIndex({ k: 1 }, { unique: true });
       await raw().insertMany([{ _id: 1 as any, k: 'a' }, { _id: 2 as any, k: 'b' }]);

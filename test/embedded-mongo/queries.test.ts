@@ -204,6 +204,30 @@ describe('embedded-mongo compatibility: queries', () => {
     expect(await ids({ 'm.b': { $ne: null } })).to.deep.equal([2]);
   });
 
+  it('refuses malformed filters with MongoDB\'s codes instead of answering nothing', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_query_households');
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ $or: [] }, 2], // "$and/$or/$nor must be a nonempty array"
+      [{ members: { $size: -1 } }, 2], // "$size may not be negative"
+      [{ note: { $type: 'no-such-type' } }, 2], // "Unknown type name alias"
+      [{ 'income.wage': { $mod: [0, 1] } }, 2], // "divisor cannot be 0"
+      [{ status: { $frobnicate: 1 } }, 2], // "unknown operator"
+      [{ $frobnicate: 1 }, 2], // "unknown top level operator"
+      [{ $and: { status: 'poor' } }, 2], // "$and must be an array"
+      [{ status: { $regex: '(' } }, 51091], // "Regular expression is invalid"
+    ];
+    const wrong: string[] = [];
+    for (const [filter, code] of cases) {
+      try {
+        await coll.find(filter).toArray();
+        wrong.push(`${JSON.stringify(filter)}: answered instead of failing with ${code}`);
+      } catch (err: any) {
+        if (err.code !== code) wrong.push(`${JSON.stringify(filter)}: code ${err.code}, expected ${code} (${err.message})`);
+      }
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
   it('never changes stored documents while answering queries', async () => {
     const before = await Household.find().sort({ code: 1 }).lean();
     await Household.find({ members: { $elemMatch: { health: 'chronic' } } }).select({ 'members.$': 1 }).lean();

@@ -116,6 +116,22 @@ describe('embedded-mongo compatibility: update operators', () => {
     expect((await rawDoc('a'))!.t).to.deep.equal(['x', 'y', 'z']);
   });
 
+  it('$addToSet compares embedded documents field by field and in order', async () => {
+    await raw().insertOne({ _id: 'ds' as any, s: [{ a: 1, b: 2 }] });
+    await raw().updateOne({ _id: 'ds' as any }, { $addToSet: { s: { a: 1, b: 2 } } });
+    await raw().updateOne({ _id: 'ds' as any }, { $addToSet: { s: { b: 2, a: 1 } } });
+    expect((await rawDoc('ds'))!.s).to.deep.equal([{ a: 1, b: 2 }, { b: 2, a: 1 }]);
+  });
+
+  it('$inc past the int32 range turns the value into a Long, as MongoDB does', async () => {
+    const { Int32, Long } = mongoose.mongo;
+    await raw().insertOne({ _id: 'ov' as any, n: new Int32(2147483647) });
+    await raw().updateOne({ _id: 'ov' as any }, { $inc: { n: 1 } });
+    const doc = await raw().findOne({ _id: 'ov' as any }, { promoteValues: false, promoteLongs: false });
+    expect(doc!.n).to.be.instanceOf(Long);
+    expect(doc!.n.toString()).to.equal('2147483648');
+  });
+
   it('updates the first matching member with the positional $', async () => {
     await Household.create({
       code: 'h1',

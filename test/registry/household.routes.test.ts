@@ -184,6 +184,21 @@ describe('household routes', () => {
       expect(await count('status=exited&tekun=false')).to.equal(1);
     });
 
+    it('never widens the caller\'s region through the regionCode filter', async () => {
+      await create(county);
+      await create(county, { regionCode: OTHER_VILLAGE });
+      await create(admin, { regionCode: OTHER_COUNTY_VILLAGE });
+      const total = async (token: string, qs: string) => (await request(app).get(`/api/v1/households?${qs}`).set(bearer(token))).body.total;
+      // CASE 1: a village cadre asking for its whole township still sees only its own village.
+      expect(await total(village, 'regionCode=421122001000')).to.equal(1);
+      // CASE 2: asking for another village or county gives nothing, not an error that confirms it exists.
+      expect(await total(village, `regionCode=${OTHER_VILLAGE}`)).to.equal(0);
+      expect(await total(county, 'regionCode=421123000000')).to.equal(0);
+      // CASE 3: asking for the whole province narrows to the caller's county.
+      expect(await total(county, 'regionCode=420000000000')).to.equal(2);
+      expect(await total(admin, 'regionCode=420000000000')).to.equal(3);
+    });
+
     it('finds a household by a member\'s name or full ID number, and treats regex characters literally', async () => {
       const { household } = await create(county, { members: [buildMember({ name: '王小明', relation: 'head' })] });
       await create(county, { members: [buildMember({ name: '李.*', relation: 'head' })] });
@@ -216,6 +231,16 @@ describe('household routes', () => {
       const entry = await AuditModel.findOne({ entityId: household.code, action: 'household.update' }).lean();
       expect((entry?.before as { dibao: boolean }).dibao).to.equal(false);
       expect((entry?.after as { dibao: boolean }).dibao).to.equal(true);
+    });
+
+    it('stores a replaced object field whole, with its nested defaults', async () => {
+      const { household } = await create();
+      const res = await request(app).patch(`/api/v1/households/${household.code}`).set(bearer(county)).send({ version: 1, monitoring: { type: 'sudden' } });
+      expect(res.status).to.equal(200);
+      expect(res.body.monitoring).to.deep.equal({ type: 'sudden', risks: [], identifiedAt: null, riskEliminated: false, eliminatedAt: null });
+      const doc = await stored(household.code);
+      expect(doc?.monitoring).to.deep.include({ type: 'sudden', risks: [], riskEliminated: false });
+      expect(doc?.dibao).to.equal(false);
     });
 
     it('answers 409 VERSION_CONFLICT to a stale version and changes nothing', async () => {

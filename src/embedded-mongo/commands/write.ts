@@ -106,10 +106,11 @@ export const writeCommands: Record<string, Handler> = {
       }
       for (const d of targets) {
         const next = applyUpdate(d, spec.u as Doc, arrayFilters, false, filter);
-        n++;
-        if (valueKey(next) === valueKey(d)) continue;
-        ctx.engine.put(w, c!, valueKey(d._id), next);
-        nModified++;
+        if (valueKey(next) !== valueKey(d)) {
+          ctx.engine.put(w, c!, valueKey(d._id), next);
+          nModified++;
+        }
+        n++; // counted only once the write succeeded, as mongod's result does
       }
     });
     const reply: Doc = { n, nModified };

@@ -29,10 +29,15 @@ export interface EvaluatedSource {
   workers?: number;
   /** Households evaluated here before the workers start (default 300). */
   inline?: number;
+  /** False when nothing needs the determinations (a CSV without a category filter). */
+  evaluate?: boolean;
 }
 
-/** Calls `handle` for each household in code order; false when the signal stopped it early. */
-export async function forEachEvaluated(source: EvaluatedSource, handle: (h: Household, d: Determination) => void | Promise<void>): Promise<boolean> {
+/**
+ * Calls `handle` for each household in code order, with its determination (null when
+ * `evaluate` is false); false when the signal stopped it early.
+ */
+export async function forEachEvaluated<D extends Determination | null = Determination>(source: EvaluatedSource, handle: (h: Household, d: D) => void | Promise<void>): Promise<boolean> {
   const { signal } = source;
   const workers = source.workers ?? 1;
   let pool: EvaluationPool | undefined;
@@ -40,6 +45,7 @@ export async function forEachEvaluated(source: EvaluatedSource, handle: (h: Hous
   const inFlight: { households: Household[]; determinations: Promise<Determination[]> }[] = [];
 
   const evaluate = async (households: Household[]): Promise<Determination[]> => {
+    if (source.evaluate === false) return [];
     if (!pool && (workers === 0 || seen <= (source.inline ?? INLINE_HOUSEHOLDS))) {
       const out: Determination[] = [];
       for (const h of households) out.push(await evaluateForExport(h, source.asOf));
@@ -55,7 +61,7 @@ export async function forEachEvaluated(source: EvaluatedSource, handle: (h: Hous
     const determinations = await batch.determinations;
     for (let i = 0; i < batch.households.length; i++) {
       if (signal?.aborted) return;
-      await handle(batch.households[i], determinations[i]);
+      await handle(batch.households[i], (determinations[i] ?? null) as D);
     }
   };
   const dispatch = (households: Household[]) => {

@@ -22,7 +22,7 @@ import { chineseDate } from '../cell';
 import { loadLayout } from '../layout';
 import { categoryLedger, categoryReason, countedMembers } from './category.columns';
 import { CsvWriter, csvHeader } from './csv.writer';
-import { householdsOnlyCategories, summaryBuilderFor, type RunSummary } from './eligibility.port';
+import { householdsOnlyCategories, summaryBuilderFor, type Determination, type RunSummary } from './eligibility.port';
 import { forEachEvaluated } from './evaluated-households';
 import { LedgerWorkbookWriter } from './ledger-workbook.writer';
 import { loadPlaceNames, type Places } from './place-names';
@@ -56,8 +56,8 @@ export interface ExportOutcome {
   rows: number;
   sheets: number;
   completed: boolean;
-  /** The 汇总 figures (as an eligibility run over the same households would give them). */
-  summary: RunSummary;
+  /** The 汇总 figures (as an eligibility run over the same households would give them); null for a CSV, which has no 汇总. */
+  summary: RunSummary | null;
 }
 
 export type ExportFormat = 'xlsx' | 'csv';
@@ -147,9 +147,14 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   let households = 0;
   let persons = 0;
   let rows = 0;
-  const finished = await forEachEvaluated({ actor, region: p.region, status: filter.status, asOf: p.asOf, signal, workers: options.workers }, async (household, determination) => {
-    if (filter.category && !isEligible(determination, filter.category)) return;
-    summary.add(determination);
+  // Only the 汇总 sheet and the category filter need determinations: a plain CSV skips them.
+  const evaluate = xlsx !== null || filter.category !== undefined;
+  const source = { actor, region: p.region, status: filter.status, asOf: p.asOf, signal, workers: options.workers, evaluate };
+  const finished = await forEachEvaluated<Determination | null>(source, async (household, determination) => {
+    if (determination) {
+      if (filter.category && !isEligible(determination, filter.category)) return;
+      summary.add(determination);
+    }
     persons += household.members.length;
     const values = householdRows(household, columns, p.ctx, rows + 1, perMember);
     if (xlsx) xlsx.addRows(values);
@@ -189,7 +194,7 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   }
   const outcome = { households, rows, sheets: xlsx?.sheets ?? 1, completed };
   await audit(actor, format, auditFilter, outcome);
-  return { ...outcome, summary: result };
+  return { ...outcome, summary: evaluate ? result : null };
 }
 
 /** The per-category ledger: one row per household or per counted person, with why it is in. */

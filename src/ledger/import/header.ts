@@ -47,8 +47,22 @@ function candidates(upper: PlainCell[], lower: PlainCell[] | null): Candidate[] 
   return out;
 }
 
+const labelCache = new WeakMap<LayoutColumn, { labels: string[]; label: string; group: string; flattened: string[] }>();
+
+/** A column's labels, normalised once. */
 function labelsOf(column: LayoutColumn): string[] {
-  return [column.label, ...column.aliases].map(normaliseLabel);
+  return normalised(column).labels;
+}
+
+function normalised(column: LayoutColumn) {
+  let entry = labelCache.get(column);
+  if (!entry) {
+    const labels = [column.label, ...column.aliases].map(normaliseLabel);
+    const group = normaliseLabel(column.group ?? '');
+    entry = { labels, label: normaliseLabel(column.label), group, flattened: column.group ? labels.map((l) => group + l) : [] };
+    labelCache.set(column, entry);
+  }
+  return entry;
 }
 
 function match(layout: Layout, cands: Candidate[]): Map<number, LayoutColumn> {
@@ -59,13 +73,13 @@ function match(layout: Layout, cands: Candidate[]): Map<number, LayoutColumn> {
     if (!cand || cand.leaf === '') continue;
     const byLabel = layout.columns.filter((col) => !used.has(col) && (labelsOf(col).includes(cand.leaf)
       // A flattened two-level header writes the group into the label: 防返贫监测识别时间.
-      || (col.group !== undefined && labelsOf(col).some((l) => normaliseLabel(col.group ?? '') + l === cand.leaf))));
+      || normalised(col).flattened.includes(cand.leaf)));
     if (byLabel.length === 0) continue;
     // Where a label repeats (识别时间 of the household and of the monitoring), the group decides;
     // the layout's own label beats an alias.
-    const exactGroup = byLabel.filter((col) => cand.group !== null && normaliseLabel(col.group ?? '') === cand.group);
+    const exactGroup = byLabel.filter((col) => cand.group !== null && normalised(col).group === cand.group);
     const pool = exactGroup.length ? exactGroup : byLabel;
-    const chosen = pool.find((col) => normaliseLabel(col.label) === cand.leaf) ?? pool[0];
+    const chosen = pool.find((col) => normalised(col).label === cand.leaf) ?? pool[0];
     result.set(c, chosen);
     used.add(chosen);
   }

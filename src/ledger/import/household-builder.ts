@@ -45,6 +45,19 @@ export function rowParser(layout: Layout, header: HeaderMatch): RowParser {
     index, column, vocab: column.type === 'vocab' || column.type === 'vocabList' ? vocabularyOf(column) : undefined,
   }));
   const codeColumn = layout.columns.find((c) => c.field === 'code') as LayoutColumn;
+  // Ledger cells repeat (户主, 健康, 是): a vocabulary cell is looked up once per distinct text.
+  const memo = new Map<LayoutColumn, Map<string, ReturnType<typeof parseCell>>>();
+  const parseMemo = (cell: PlainCell, column: LayoutColumn, vocab: ReturnType<typeof vocabularyOf> | undefined) => {
+    if ((column.type !== 'vocab' && column.type !== 'yesno') || typeof cell !== 'string') return parseCell(cell, column.type, column.label, vocab, column.prefix);
+    let byText = memo.get(column);
+    if (!byText) memo.set(column, (byText = new Map()));
+    let parsed = byText.get(cell);
+    if (!parsed) {
+      parsed = parseCell(cell, column.type, column.label, vocab, column.prefix);
+      if (byText.size < 5000) byText.set(cell, parsed);
+    }
+    return parsed;
+  };
   return {
     columns: entries.map((e) => e.column),
     codeColumn,
@@ -64,7 +77,7 @@ export function rowParser(layout: Layout, header: HeaderMatch): RowParser {
       for (const { index, column, vocab } of entries) {
         const cell = cells[index] ?? null;
         if (cell === null) continue;
-        const parsed = parseCell(cell, column.type, column.label, vocab, column.prefix);
+        const parsed = parseMemo(cell, column, vocab);
         // 2019-03-01 and 2019年3月1日 are the same date: rows agree when their values do.
         if (column.householdLevel) householdTexts.set(column, { key: 'error' in parsed ? normaliseLabel(texts[index]) : JSON.stringify(parsed.value), text: texts[index] });
         if ('error' in parsed) errors.push({ sheet, row: rowNumber, column: column.label, ...parsed.error });
@@ -145,6 +158,13 @@ export function asInput(stored: Household): Household {
   return copy;
 }
 
+const paths = new WeakMap<LayoutColumn, ReturnType<typeof fieldPath>>();
+function pathOf(column: LayoutColumn): ReturnType<typeof fieldPath> {
+  let p = paths.get(column);
+  if (!p) paths.set(column, (p = fieldPath(column.field)));
+  return p;
+}
+
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -209,7 +229,7 @@ export function buildHousehold({ rows, columns, regionCode, existing }: BuildInp
         household.housingSafe = value === null ? null : !value;
         break;
       default:
-        setPath(household, fieldPath(column.field).path, value);
+        setPath(household, pathOf(column).path, value);
     }
   }
   if (household.monitoring) {
@@ -225,7 +245,7 @@ export function buildHousehold({ rows, columns, regionCode, existing }: BuildInp
     const known = typeof idNumber === 'string' ? byPerson.get(idNumber.slice(0, 18)) : undefined;
     const member = (known ? structuredClone(known) : emptyMember()) as Member & Record<string, unknown>;
     for (const column of columns) {
-      const { level, path } = fieldPath(column.field);
+      const { level, path } = pathOf(column);
       if (level !== 'member') continue;
       let value = row.values.has(column) ? row.values.get(column) : emptyValue(column);
       if (column.field === 'members[].disability.grade' && typeof value === 'string') value = Number(value);
