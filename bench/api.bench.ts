@@ -151,6 +151,8 @@ export async function run(): Promise<void> {
     if (res.status !== 200) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
   }
 
+  // Baseline: the same server answering without the database or authentication.
+  const health = await load(url, token, ['/health']);
   const shuffled = [...codes].sort(() => Math.random() - 0.5).slice(0, 5_000);
   const single = await load(url, token, shuffled.map((c) => `/api/v1/households/${c}`));
   const listPaths = Array.from({ length: VILLAGES }, (_, v) => `/api/v1/households?regionCode=${villageCode(v)}&status=poor&page=2&limit=20`);
@@ -158,7 +160,9 @@ export async function run(): Promise<void> {
 
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`;
-  console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s each, loopback, embedded engine in-process`);
+  const [load1] = os.loadavg();
+  console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s each, loopback, embedded engine in-process; ${os.cpus().length} CPUs, load average ${load1.toFixed(1)} at the end`);
+  console.log(row('GET /health (baseline: no database, no auth)', health));
   console.log(row('GET /api/v1/households/:code', single));
   console.log(row('GET /api/v1/households?regionCode&status (p.2)', list));
   const okRps = single.rps >= TARGETS.singleReadRps;

@@ -267,8 +267,11 @@ export async function run(): Promise<void> {
     console.log(`aggregate result: ${rows.map((r) => `${r._id} ${r.count}`).join(', ')}`);
 
     // 7. memory after loading 100k households.
+    // bench/index.ts runs this file with --expose-gc: collect first so the figure is what stays.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
     const mem = process.memoryUsage();
-    console.log(`memory with ${total} households loaded: RSS ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, external ${mb(mem.external)} — target RSS < ${mb(TARGETS.rssBytes100k)}: ${verdict(mem.rss < TARGETS.rssBytes100k)}`);
+    console.log(`memory with ${total} households loaded${gc ? ' (after a full GC)' : ''}: RSS ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, external ${mb(mem.external)} — target RSS < ${mb(TARGETS.rssBytes100k)}: ${verdict(mem.rss < TARGETS.rssBytes100k)}`);
   } finally {
     await conn.close();
     await engine.close();

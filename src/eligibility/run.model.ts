@@ -40,7 +40,12 @@ const resultSchema = new Schema(
     /** Categories the household is eligible for, and its finding types: the results filters. */
     categories: { type: [String], default: [] },
     findingTypes: { type: [String], default: [] },
-    determination: { type: Schema.Types.Mixed, required: true },
+    /**
+     * The determination, compacted (determination.codec.ts) and kept as JSON text: nothing
+     * queries inside it (the filters above do), and one string costs a fraction of a nested
+     * document to encode and decode as BSON, which dominated a county run's time.
+     */
+    determination: { type: String, required: true },
     findings: { type: Schema.Types.Mixed, default: [] },
   },
   { versionKey: false, strict: 'throw' },

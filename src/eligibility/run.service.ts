@@ -118,7 +118,7 @@ function resultDoc(runId: mongoose.Types.ObjectId, out: WorkOutput): Record<stri
     runId, householdCode: d.householdCode ?? '', regionCode: d.regionCode, inPolicy: d.inPolicy,
     categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
     findingTypes: [...new Set(out.findings.map((f) => f.type))],
-    determination: compactDetermination(d), findings: out.findings,
+    determination: JSON.stringify(compactDetermination(d)), findings: out.findings,
   };
 }
 
@@ -228,7 +228,7 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
   const items = docs.map((d) => ({
     householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(d.determination),
+    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(JSON.parse(d.determination)),
   }));
   return { items, total, page: query.page, limit: query.limit };
 }

@@ -357,6 +357,9 @@ export class Engine {
 
   private expireTransactions(): void {
     for (const t of [...this.activeTxns]) this.checkExpiry(t);
+    // Sessions the client never ended expire like mongod's (logicalSessionTimeoutMinutes: 30).
+    const cutoff = Date.now() - 30 * 60_000;
+    for (const [key, s] of this.sessions.sessions) if (s.lastUse < cutoff) this.endSession(key);
   }
 
   /** Visible for tests: how many transactions hold pending writes. */

@@ -42,6 +42,9 @@ export const ErrorCodes = {
   Location15958: 15958,
   Location15956: 15956,
   PathNotViable: 28,
+  InvalidPipelineOperator: 168,
+  ConversionFailure: 241,
+  Location16702: 16702,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -86,6 +89,12 @@ export function codeName(code: number): string {
 export function fromMingoError(err: unknown): MongoCommandError {
   if (err instanceof MongoCommandError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (/is not registered|unknown (expression )?operator|unrecognized expression/i.test(message) && !/query operator|top level/i.test(message)) {
+    return new MongoCommandError('InvalidPipelineOperator', message);
+  }
+  if (/\$concat/.test(message)) return new MongoCommandError('Location16702', message);
+  if (/cannot convert|conversion/i.test(message)) return new MongoCommandError('ConversionFailure', message);
+  if (/array of numbers|numeric|must resolve to (a )?number/i.test(message)) return new MongoCommandError('TypeMismatch', message);
   if (/immutable field/i.test(message)) return new MongoCommandError('ImmutableField', message);
   if (/would create a conflict/i.test(message)) return new MongoCommandError('ConflictingUpdateOperators', message);
   if (/unknown (top level |query |projection )?operator|unrecognized|unknown (pipeline|expression|accumulator)|invalid|must be|expected|cannot|not a valid/i.test(message)) {

@@ -23,16 +23,56 @@ const UNSUPPORTED_QUERY_OPS: Record<string, string> = {
   $accumulator: '$accumulator (server-side JavaScript)',
 };
 
+const BSON_TYPE_ALIASES = new Set(['double', 'string', 'object', 'array', 'binData', 'undefined', 'objectId', 'bool', 'date', 'null', 'regex', 'dbPointer', 'javascript', 'symbol', 'javascriptWithScope', 'int', 'timestamp', 'long', 'decimal', 'minKey', 'maxKey', 'number']);
+const BSON_TYPE_NUMBERS = new Set([-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 127]);
+
+/** Malformed operator arguments mingo would silently accept (answering nothing): mongod refuses them. */
+function checkArgument(op: string, arg: unknown): void {
+  const bad = (msg: string) => new MongoCommandError('BadValue', msg);
+  switch (op) {
+    case '$and': case '$or': case '$nor':
+      if (!Array.isArray(arg) || arg.length === 0) throw bad(`${op} argument must be a non-empty array`);
+      if (!arg.every(isPlainObject)) throw bad(`${op} argument's entries must be objects`);
+      break;
+    case '$in': case '$nin': case '$all':
+      if (!Array.isArray(arg)) throw bad(`${op} needs an array`);
+      break;
+    case '$size':
+      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0) throw bad(`Failed to parse $size. Expected a non-negative integer, got: ${JSON.stringify(arg)}`);
+      break;
+    case '$type':
+      for (const t of Array.isArray(arg) ? arg : [arg]) {
+        if (typeof t === 'string' ? !BSON_TYPE_ALIASES.has(t) : !BSON_TYPE_NUMBERS.has(Number(t))) throw bad(`Unknown type name alias: ${String(t)}`);
+      }
+      break;
+    case '$mod':
+      if (!Array.isArray(arg) || arg.length !== 2 || !arg.every((x) => typeof x === 'number')) throw bad('malformed mod, needs to be an array of two numbers');
+      if (arg[0] === 0) throw bad('divisor cannot be 0');
+      break;
+    case '$regex':
+      if (typeof arg === 'string') {
+        try {
+          new RegExp(arg);
+        } catch (err) {
+          throw new MongoCommandError('Location51091', `Regular expression is invalid: ${(err as Error).message}`);
+        }
+      }
+      break;
+  }
+}
+
 /** Walks a filter or expression and rejects unsupported operators anywhere inside it. */
-export function checkOperators(value: unknown): void {
+export function checkOperators(value: unknown, inFilter = false): void {
   if (Array.isArray(value)) {
-    for (const v of value) checkOperators(v);
+    for (const v of value) checkOperators(v, inFilter);
     return;
   }
   if (!isPlainObject(value)) return;
   for (const k of Object.keys(value)) {
     if (k in UNSUPPORTED_QUERY_OPS) throw unsupported(UNSUPPORTED_QUERY_OPS[k]);
-    checkOperators(value[k]);
+    if (inFilter && k.startsWith('$')) checkArgument(k, value[k]);
+    // Below $expr the operators are aggregation expressions with other argument rules.
+    checkOperators(value[k], inFilter && k !== '$expr' && k !== '$where');
   }
 }
 
@@ -112,7 +152,7 @@ export function compileFilter(filter: unknown): Matcher {
   if (filter !== undefined && filter !== null && !isPlainObject(filter)) {
     throw new MongoCommandError('TypeMismatch', "filter must be an object");
   }
-  checkOperators(filter);
+  checkOperators(filter, true);
   const simple = filter ? simpleMatcher(filter as Doc) : null;
   if (simple) return simple;
   try {

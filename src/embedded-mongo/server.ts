@@ -97,12 +97,19 @@ export class WireServer {
       }
       // A body that is not valid BSON: answer like mongod instead of dropping the connection.
       const requestId = frame.readInt32LE(4);
-      socket.write(encodeReply(requestId, new MongoCommandError('FailedToParse', `invalid BSON: ${(err as Error).message}`).toReply(), false));
+      send(socket, encodeReply(requestId, new MongoCommandError('FailedToParse', `invalid BSON: ${(err as Error).message}`).toReply(), false));
       return;
     }
     const reply = runCommand(this.engine, msg.body, connection);
     if (TRACE) process.stderr.write(`[embedded-mongo] ${inspect(msg.body, { depth: 6, breakLength: Infinity })}\n  -> ${inspect(reply, { depth: 6, breakLength: Infinity })}\n`);
     if (msg.moreToCome) return; // the client asked for no reply (e.g. endSessions with w:0)
-    if (!socket.destroyed) socket.write(encodeReply(msg.header.requestId, reply, msg.legacy));
+    if (!socket.destroyed) send(socket, encodeReply(msg.header.requestId, reply, msg.legacy));
   }
+}
+
+function send(socket: net.Socket, [head, body]: [Buffer, Buffer]): void {
+  socket.cork();
+  socket.write(head);
+  socket.write(body);
+  socket.uncork();
 }

@@ -152,7 +152,7 @@ function checkId(doc: Doc, next: Doc): Doc {
   return next;
 }
 
-const FAST_OPERATORS = new Set(['$set', '$unset', '$inc']);
+const FAST_OPERATORS = new Set(['$set', '$unset', '$inc', '$addToSet']);
 
 /**
  * $set / $unset / $inc on plain object paths (what Mongoose's save() and most updates send),
@@ -211,6 +211,22 @@ function fastUpdate(doc: Doc, ops: Doc): Doc | null {
     const last = parts[parts.length - 1];
     if (op === '$set') cur[last] = value;
     else if (op === '$unset') delete cur[last];
+    else if (op === '$addToSet') {
+      // Embedded documents are equal only with the same fields in the same order (valueKey).
+      const isEach = isPlainObject(value) && Object.keys(value)[0] === '$each';
+      const each = isEach ? (value as Doc).$each : [value];
+      if (!Array.isArray(each) || (isEach && Object.keys(value as Doc).length > 1)) return null;
+      const arr = Array.isArray(cur[last]) ? [...(cur[last] as unknown[])] : [];
+      const seen = new Set(arr.map(valueKey));
+      for (const v of each) {
+        const k = valueKey(v);
+        if (!seen.has(k)) {
+          seen.add(k);
+          arr.push(v);
+        }
+      }
+      cur[last] = arr;
+    }
     else cur[last] = cur[last] === undefined ? value : (cur[last] as number) + (value as number);
   }
   return root;

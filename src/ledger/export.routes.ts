@@ -32,17 +32,18 @@ function startDownload(res: Response, type: string, filename: string): void {
 
 exportRouter.get('/exports/ledger.xlsx', authenticate, requirePermission('export'), validate(ledgerExportSchema), async (_req, res) => {
   const query = res.locals.query as LedgerFilter;
-  // Scope first: a 404 must go out as JSON, before the download headers are set.
+  // Scope first: a 404 must go out as JSON, before the download headers are set; the service
+  // checks it again (the command line calls it directly).
   const regionCode = exportRegion(actorOf(res), query.regionCode);
   startDownload(res, XLSX, `台账-${regionCode}.xlsx`);
-  await exportLedger(actorOf(res), { ...query, regionCode }, 'xlsx', res, { signal: abortOnClose(res) });
+  await exportLedger(actorOf(res), query, 'xlsx', res, { signal: abortOnClose(res) });
 });
 
 exportRouter.get('/exports/ledger.csv', authenticate, requirePermission('export'), validate(ledgerExportSchema), async (_req, res) => {
   const query = res.locals.query as LedgerFilter;
   const regionCode = exportRegion(actorOf(res), query.regionCode);
   startDownload(res, 'text/csv; charset=utf-8', `台账-${regionCode}.csv`);
-  await exportLedger(actorOf(res), { ...query, regionCode }, 'csv', res, { signal: abortOnClose(res) });
+  await exportLedger(actorOf(res), query, 'csv', res, { signal: abortOnClose(res) });
 });
 
 exportRouter.get('/exports/category/:category.xlsx', authenticate, requirePermission('export'), validate(categoryExportSchema), async (_req, res) => {
@@ -50,5 +51,5 @@ exportRouter.get('/exports/category/:category.xlsx', authenticate, requirePermis
   const query = res.locals.query as { regionCode?: string; asOf?: string };
   const regionCode = exportRegion(actorOf(res), query.regionCode);
   startDownload(res, XLSX, `${labelOf(supportCategory, category)}台账-${regionCode}.xlsx`);
-  await exportCategoryLedger(actorOf(res), { category, ...query, regionCode }, res, { signal: abortOnClose(res) });
+  await exportCategoryLedger(actorOf(res), { category, ...query }, res, { signal: abortOnClose(res) });
 });

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliInputError, evaluateFile, runRegion } from '../../src/eligibility/cli.commands';
+import { RunModel } from '../../src/eligibility/run.model';
+import { failInterruptedRuns } from '../../src/eligibility/run.service';
 import { createHousehold } from '../../src/registry/household.service';
 import { systemActor } from '../../src/users/actor';
 import { buildHousehold } from '../helpers/builders';
@@ -56,8 +58,6 @@ describe('eligibility command line', () => {
 
 describe('interrupted runs', () => {
   it('are marked failed at start-up instead of showing running forever', async () => {
-    const { RunModel } = await import('../../src/eligibility/run.model');
-    const { failInterruptedRuns } = await import('../../src/eligibility/run.service');
     const run = await RunModel.create({ status: 'running', regionCode: '421122000000', asOf: '2024-06-30', ruleSet: { id: 'default', version: 'x', hash: 'y' } });
     expect(await failInterruptedRuns()).to.be.at.least(1);
     const after = await RunModel.findById(run._id).lean<any>();

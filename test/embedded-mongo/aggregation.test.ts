@@ -241,8 +241,8 @@ describe('embedded-mongo compatibility: aggregation', () => {
   it('answers expression errors with MongoDB\'s codes', async () => {
     const coll = mongoose.connection.db!.collection<any>('compat_agg_raw');
     await coll.insertOne({ _id: 'e', n: 7, s: 'abc', z: 0 });
-    const cases: Array<[Record<string, unknown>, number]> = [
-      [{ $divide: ['$n', '$z'] }, 2], // "can't $divide by zero"
+    const cases: Array<[Record<string, unknown>, number | number[]]> = [
+      [{ $divide: ['$n', '$z'] }, [2, 16608]], // "can't $divide by zero" (16608 in older servers)
       [{ $add: ['$n', '$s'] }, 14], // TypeMismatch: "$add only supports numeric or date types"
       [{ $concat: ['a', '$n'] }, 16702], // "$concat only supports strings"
       [{ $toInt: '$s' }, 241], // ConversionFailure
@@ -254,7 +254,7 @@ describe('embedded-mongo compatibility: aggregation', () => {
         await coll.aggregate([{ $match: { _id: 'e' } }, { $addFields: { x: expr } }]).toArray();
         wrong.push(`${JSON.stringify(expr)}: answered instead of failing with ${code}`);
       } catch (err: any) {
-        if (err.code !== code) wrong.push(`${JSON.stringify(expr)}: code ${err.code}, expected ${code} (${err.message})`);
+        if (![code].flat().includes(err.code)) wrong.push(`${JSON.stringify(expr)}: code ${err.code}, expected ${code} (${err.message})`);
       }
     }
     expect(wrong).to.deep.equal([]);

@@ -213,6 +213,7 @@ describe('embedded-mongo compatibility: indexes', () => {
       docs.push(
         { n: new Double(3), s: 'x-double' }, { n: Long.fromNumber(3), s: 'x-long' }, { n: '3', s: 'x-string' },
         { n: null, s: 'x-null' }, { s: 'x-missing' }, { n: [3, 40], s: 'x-array' }, { n: [], s: 'x-empty' },
+        { n: 5, m: [{ k: 1 }, { k: 2 }], s: 'x-m12' }, { n: 6, m: [{ k: 2, j: 'a' }], s: 'x-m2' }, { m: { k: 1 }, s: 'x-m-doc' },
       );
       await raw().insertMany(docs);
       const filters: Record<string, unknown>[] = [
@@ -220,17 +221,21 @@ describe('embedded-mongo compatibility: indexes', () => {
         { n: { $gte: 5, $lt: 8 }, tags: 'u0' }, { $or: [{ n: 1 }, { tags: 't4' }] }, { n: { $ne: 3 } }, { n: null },
         { n: { $exists: false } }, { n: '3' }, { n: { $gt: 30 } }, { n: { $lte: 0 } }, { n: [] }, { n: { $type: 'string' } },
         { n: { $in: [null, 16] } }, { n: { $nin: [3, null] } }, { n: { $elemMatch: { $gt: 35 } } },
+        { 'm.k': 1 }, { 'm.k': { $in: [2] } }, { m: { $elemMatch: { k: 2, j: 'a' } } }, { 'm.k': 2, n: 5 }, { tags: ['t1', 'u1'] },
+        { n: [3, 40] }, { 'm.k': null }, { m: { k: 1 } },
       ];
       const before = await Promise.all(filters.map((f) => raw().find(f).sort({ s: 1 }).toArray()));
       await raw().createIndex({ n: 1 });
       await raw().createIndex({ tags: 1 });
       await raw().createIndex({ n: 1, tags: 1 });
+      await raw().createIndex({ 'm.k': 1, n: -1 });
+      await raw().createIndex({ m: 1 });
       const after = await Promise.all(filters.map((f) => raw().find(f).sort({ s: 1 }).toArray()));
       expect(after).to.deep.equal(before);
       // And the answers are MongoDB's: 18 plain 3s (i % 17 === 3 for i < 300), the double, the
       // Long and the array holding 3; null matches null and missing but not [].
       expect(after[0].length).to.equal(21);
-      expect(after[9].map((d) => d.s).sort()).to.deep.equal(['x-missing', 'x-null']);
+      expect(after[9].map((d) => d.s).sort()).to.deep.equal(['x-m-doc', 'x-missing', 'x-null']);
       expect(after[14].map((d) => d.s)).to.deep.equal(['x-empty']);
     });
 

@@ -13,7 +13,7 @@
 import type { Writable } from 'node:stream';
 import { recordAudit } from '../../audit/audit.service';
 import { AppError } from '../../http/errors';
-import { isWithinAny, regionLevel } from '../../regions/region-code';
+import { isWithin, isWithinAny, parentRegion, regionLevel } from '../../regions/region-code';
 import type { Household } from '../../registry/household.types';
 import { householdStatus, labelOf, supportCategory, type HouseholdStatus, type SupportCategory } from '../../registry/vocabulary';
 import type { Actor } from '../../users/actor';
@@ -62,11 +62,17 @@ export interface ExportOutcome {
 
 export type ExportFormat = 'xlsx' | 'csv';
 
-/** The region an export covers: the one asked for, inside the caller's scope, or 404. */
+/**
+ * The region an export covers: the one asked for, inside the caller's scope, or 404. Without
+ * one, the caller's region; for a caller with several (two villages), the division above them
+ * all, which names the ledger, while the cursor still keeps to the caller's own subtrees.
+ */
 export function exportRegion(actor: Actor, regionCode?: string): string {
   if (regionCode === undefined) {
     if (actor.regionCodes.length === 0) throw new AppError('REGION_NOT_FOUND');
-    return actor.regionCodes[0];
+    let common: string | null = actor.regionCodes[0];
+    while (common && !actor.regionCodes.every((c) => isWithin(c, common as string))) common = parentRegion(common);
+    return common ?? '000000000000';
   }
   // Outside the caller's subtrees a region does not exist for them (SECURITY.md "Access").
   if (!isWithinAny(regionCode, actor.regionCodes)) throw new AppError('REGION_NOT_FOUND');
@@ -150,7 +156,7 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   // Only the 汇总 sheet and the category filter need determinations: a plain CSV skips them.
   const evaluate = xlsx !== null || filter.category !== undefined;
   const source = { actor, region: p.region, status: filter.status, asOf: p.asOf, signal, workers: options.workers, evaluate };
-  const finished = await forEachEvaluated<Determination | null>(source, async (household, determination) => {
+  const finished = await failSafe(actor, format, auditFilter, () => ({ households, rows }), out, xlsx, () => forEachEvaluated<Determination | null>(source, async (household, determination) => {
     if (determination) {
       if (filter.category && !isEligible(determination, filter.category)) return;
       summary.add(determination);
@@ -161,7 +167,7 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
     else await csv?.addRows(values);
     households++;
     rows += values.length;
-  });
+  }));
 
   let completed = finished;
   const result = summary.result();
@@ -216,7 +222,7 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
   const summary = summaryBuilderFor(p.region, p.asOf);
   let households = 0;
   let rows = 0;
-  const finished = await forEachEvaluated({ actor, region: p.region, asOf: p.asOf, signal, workers: options.workers }, (household, determination) => {
+  const finished = await failSafe(actor, 'xlsx', auditFilter, () => ({ households, rows }), out, xlsx, () => forEachEvaluated({ actor, region: p.region, asOf: p.asOf, signal, workers: options.workers }, (household, determination) => {
     const category = determination.categories.find((c) => c.id === filter.category);
     if (!category || category.status !== 'eligible') return;
     summary.add(determination);
@@ -227,7 +233,7 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
     xlsx.addRows(values.map((v) => [...v, reason]));
     households++;
     rows += values.length;
-  });
+  }));
   let completed = finished;
   const result = summary.result();
   if (completed) {
@@ -248,6 +254,24 @@ export async function exportCategoryLedger(actor: Actor, filter: { category: Sup
   const outcome = { households, rows, sheets: xlsx.sheets, completed };
   await audit(actor, 'xlsx', auditFilter, outcome);
   return { ...outcome, summary: result };
+}
+
+/**
+ * Runs the streaming part; when it fails (the database went away mid-cursor), the half-written
+ * output is dropped rather than ended as if whole, and the attempt is still logged.
+ */
+async function failSafe(
+  actor: Actor, format: string, filter: Record<string, unknown>, progress: () => { households: number; rows: number },
+  out: Writable, xlsx: LedgerWorkbookWriter | null, body: () => Promise<boolean>,
+): Promise<boolean> {
+  try {
+    return await body();
+  } catch (err) {
+    xlsx?.abort();
+    if (!out.destroyed) out.destroy();
+    await audit(actor, format, filter, { ...progress(), sheets: xlsx?.sheets ?? 1, completed: false }).catch(() => undefined);
+    throw err;
+  }
 }
 
 function isEligible(determination: { categories: readonly { id: string; status: string }[] }, category: string): boolean {

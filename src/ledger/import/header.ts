@@ -94,6 +94,7 @@ function match(layout: Layout, cands: Candidate[]): Map<number, LayoutColumn> {
 export function findHeader(layout: Layout, rows: PlainCell[][], rowNumbers: number[]): HeaderMatch | null {
   let best: HeaderMatch | null = null;
   let bestScore = 2;
+  let bestGroupHits = 0;
   for (let i = 0; i < rows.length; i++) {
     const tries: { cands: Candidate[]; headerRows: 1 | 2; last: number }[] = [{ cands: candidates(rows[i], null), headerRows: 1, last: rowNumbers[i] }];
     if (i + 1 < rows.length && rowNumbers[i + 1] === rowNumbers[i] + 1) {
@@ -102,9 +103,15 @@ export function findHeader(layout: Layout, rows: PlainCell[][], rowNumbers: numb
     for (const t of tries) {
       const columns = match(layout, t.cands);
       const score = columns.size;
-      // Two rows win only by matching more: a data row under a one-level header adds nothing.
-      if (score > bestScore) {
+      // Ties (a 填报单位 row over a one-level header matches as much as the header alone) go to
+      // the reading whose groups agree with the layout's, then to the one with fewer rows.
+      let groupHits = 0;
+      for (const [c, col] of columns) if (col.group && t.cands[c]?.group === normalised(col).group) groupHits++;
+      const better = score > bestScore || (best !== null && score === bestScore && t.last === best.lastHeaderRow
+        && (groupHits > bestGroupHits || (groupHits === bestGroupHits && t.headerRows < best.headerRows)));
+      if (better) {
         bestScore = score;
+        bestGroupHits = groupHits;
         const found = new Set(columns.values());
         best = {
           lastHeaderRow: t.last,

@@ -192,6 +192,19 @@ describe('GET /exports/ledger.xlsx', () => {
     expect([...codes]).to.deep.equal([fx.h1.code, fx.h2.code, fx.h3.code]);
   });
 
+  it('names the ledger after the division above a caller\'s several regions and keeps to them', async () => {
+    // An admin limited to two villages in two townships: the ledger is the county's, the rows theirs.
+    const two = await tokenFor('admin', [ZHANGJIA, WANGJIA]);
+    const wb = await openWorkbook((await download(two, '')).body);
+    const ws = wb.worksheets[0];
+    expect(ws.getCell('A1').value).to.match(/^红安县\d{4}年建档立卡贫困户台账$/);
+    expect(ws.getCell('A2').value).to.equal('填报单位：红安县');
+    const code = columnOf('national-member-detail', 'code');
+    const codes = new Set<unknown>();
+    ws.eachRow((row, n) => { if (n > 3) codes.add(row.getCell(code).value); });
+    expect([...codes]).to.deep.equal([fx.h1.code, fx.h2.code, fx.h4.code]);
+  });
+
   it('refuses an unknown layout, status or category with 400', async () => {
     for (const q of ['layout=nope', 'status=rich', 'category=housing', 'asOf=2024-02-30', 'regionCode=12']) {
       const res = await request(app).get(`/api/v1/exports/ledger.xlsx?${q}`).set('Authorization', `Bearer ${adminToken}`);

@@ -233,6 +233,25 @@ describe('POST /imports', () => {
       expect(await stored(hs[0].code)).to.equal(null);
     });
 
+    it('refuses a new household whose person is already registered in another household, without naming it', async () => {
+      const [a, b] = householdsOf(county, 2);
+      await upload(await layoutFile('national-member-detail', [a], county)).expect(200);
+      const intruder = { ...b, members: [...b.members, { ...a.members[0], relation: 'other' as const }] };
+      const res = await upload(await layoutFile('national-member-detail', [intruder], county)).expect(200);
+      expect(res.body.errors.map((e: { code: string }) => e.code)).to.deep.equal(['PERSON_IN_OTHER_HOUSEHOLD']);
+      expect(res.body.errors[0].message).to.not.contain(a.code);
+      expect(await stored(b.code)).to.equal(null);
+    });
+
+    it('refuses the same person listed in two households of one file, in a dry run too', async () => {
+      const [a, b] = householdsOf(county, 2);
+      const twice = { ...b, members: [...b.members, { ...a.members[1] ?? a.members[0], relation: 'other' as const }] };
+      const file = await layoutFile('national-member-detail', [a, twice], county);
+      const dry = await upload(file, 'national-member-detail', true).expect(200);
+      expect(dry.body.errors.map((e: { code: string }) => e.code)).to.deep.equal(['PERSON_IN_OTHER_HOUSEHOLD']);
+      expect(await storedCount()).to.equal(0);
+    });
+
     it('reports a bad date with INVALID_DATE', async () => {
       const [h] = householdsOf(county, 1);
       const header = [...NATIONAL_HEADER, '监测对象类型', '识别时间'];
@@ -345,6 +364,24 @@ describe('POST /imports', () => {
       fs.rmSync(csv, { force: true });
       const other = await handmadeFile({ header: ['名称', '数量'], rows: [['a', 1]] });
       expect((await upload(other).expect(400)).body.error.code).to.equal('IMPORT_HEADER_NOT_FOUND');
+    });
+  });
+
+  describe('POST /regions/import', () => {
+    it('loads a region list from CSV and from Excel', async () => {
+      await resetDatabase();
+      const admin = await tokenFor('admin', ['000000000000']);
+      const csv = path.join(os.tmpdir(), `regions-${Date.now()}.csv`);
+      fs.writeFileSync(csv, `code,name\n${county.regions.map((r) => `${r.code},${r.name}`).join('\n')}\n`);
+      const res = await request(app).post('/api/v1/regions/import').set('Authorization', `Bearer ${admin}`).attach('file', csv).expect(200);
+      fs.rmSync(csv, { force: true });
+      expect(res.body).to.deep.equal({ count: county.regions.length, errors: [] });
+      const xlsx = await handmadeFile({ header: ['代码', '名称'], rows: county.regions.map((r) => [r.code, r.name]) });
+      const again = await request(app).post('/api/v1/regions/import').set('Authorization', `Bearer ${admin}`).attach('file', xlsx).expect(200);
+      expect(again.body.count).to.equal(county.regions.length);
+      const village = county.villages[0];
+      const list = await request(app).get(`/api/v1/regions?parent=${village.code.slice(0, 9)}000`).set('Authorization', `Bearer ${admin}`).expect(200);
+      expect(list.body.items.map((r: { name: string }) => r.name)).to.include(village.name);
     });
   });
 

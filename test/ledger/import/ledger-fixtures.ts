@@ -20,6 +20,7 @@ const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-import-test-'));
 let fileCounter = 0;
 
 export function tmpFile(ext = 'xlsx'): string {
+  fs.mkdirSync(tmpRoot, { recursive: true });
   return path.join(tmpRoot, `f${fileCounter++}.${ext}`);
 }
 
