@@ -87,6 +87,11 @@ export class Collection {
         }
         for (const index of this.indexes) {
           if (!values.every((v) => index.servesEquality(field, v))) continue;
+          if (values.length === 1) {
+            const hit = index.lookupFirst(valueKey(values[0]));
+            consider(hit ? (Array.isArray(hit) ? hit : [...hit]) : []);
+            break;
+          }
           const ids = new Set<string>();
           for (const v of values) {
             const hit = index.lookupFirst(valueKey(v));

@@ -11,6 +11,7 @@ import type { Actor, Role } from './actor';
 import { decoyHash, hashPassword, verifyPassword } from './password';
 import { lockedFor, recordFailure, recordSuccess } from './login-throttle';
 import { TokenModel } from './token.model';
+import { cachedSession, forgetToken, forgetUser, rememberSession } from './session-cache';
 import { UserModel, type UserDoc } from './user.model';
 
 /** Time as the services see it; tests move it instead of sleeping (token expiry, lock windows). */
@@ -147,6 +148,8 @@ export async function updateUser(actor: Actor, username: string, changes: UserCh
     set.passwordChangedAt = clock.now();
   }
   await UserModel.updateOne({ _id: user._id }, { $set: set });
+  // Role, regions and the disabled flag take effect on the caller's very next request.
+  forgetUser(String(user._id));
   const updated = (await UserModel.findById(user._id).lean()) as StoredUser | null;
   if (!updated) throw new AppError('USER_NOT_FOUND');
   if (disabled || changes.password !== undefined) await TokenModel.deleteMany({ userId: String(user._id) });
@@ -215,16 +218,22 @@ export interface Session {
 export async function resolveToken(token: string): Promise<Session | null> {
   if (!/^[A-Za-z0-9_-]{20,128}$/.test(token)) return null;
   const tokenHash = hashToken(token);
+  const now = clock.now().getTime();
+  const cached = cachedSession(tokenHash, now);
+  if (cached) return cached;
   const row = (await TokenModel.findOne({ hash: tokenHash }).lean()) as { userId: string; expiresAt: Date } | null;
-  if (!row || row.expiresAt.getTime() <= clock.now().getTime()) return null;
+  if (!row || row.expiresAt.getTime() <= now) return null;
   if (!mongoose.isValidObjectId(row.userId)) return null;
   const user = (await UserModel.findById(row.userId).lean()) as StoredUser | null;
   if (!user || user.disabled) return null;
-  return { actor: toActor(user), tokenHash, expiresAt: row.expiresAt };
+  const session = { actor: toActor(user), tokenHash, expiresAt: row.expiresAt };
+  rememberSession(session, row.userId, now);
+  return session;
 }
 
 export async function logout(actor: Actor, tokenHash: string): Promise<void> {
   await TokenModel.deleteOne({ hash: tokenHash });
+  forgetToken(tokenHash);
   await recordAudit(actor, { action: 'auth.logout', entity: 'user', entityId: actor.username });
 }
 
@@ -246,5 +255,6 @@ export async function changePassword(actor: Actor, tokenHash: string, input: { c
   const passwordHash = await hashPassword(input.newPassword);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, passwordChangedAt: now } });
   await TokenModel.deleteMany({ userId: String(user._id), hash: mongoose.trusted({ $ne: tokenHash }) });
+  forgetUser(String(user._id));
   await recordAudit(actor, { action: 'auth.password.change', entity: 'user', entityId: actor.username, details: { ip } });
 }

@@ -286,6 +286,19 @@ describe('embedded-mongo compatibility: CRUD', () => {
     await coll.drop(); // 58 MB the other suites need not carry
   });
 
+  it('renames a collection with its documents and indexes', async () => {
+    const db = mongoose.connection.db!;
+    await rawCollection('compat_crud_before').insertMany([{ k: 1 }, { k: 2 }]);
+    await rawCollection('compat_crud_before').createIndex({ k: 1 }, { unique: true });
+    await db.renameCollection('compat_crud_before', 'compat_crud_after');
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(names).to.include('compat_crud_after');
+    expect(names).to.not.include('compat_crud_before');
+    expect(await rawCollection('compat_crud_after').countDocuments()).to.equal(2);
+    const err = await rawCollection('compat_crud_after').insertOne({ k: 1 }).catch((e) => e);
+    expect(err?.code, 'the unique index moved with the collection').to.equal(11000);
+  });
+
   it('drops a whole database', async () => {
     const client = mongoose.connection.getClient();
     const other = client.db(`${mongoose.connection.db!.databaseName}_compat_drop`);

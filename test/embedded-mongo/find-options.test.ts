@@ -51,6 +51,20 @@ describe('embedded-mongo compatibility: sort, skip, limit and projection', () =>
     expect(docs.map((d) => d.seq)).to.deep.equal([24, 22, 20]);
   });
 
+  it('orders strings by their UTF-8 bytes, also for characters beyond the BMP (rare 生僻字)', async () => {
+    // MongoDB's simple collation compares UTF-8 bytes, i.e. code points: U+8C48 豈 < U+FF5E ～ <
+    // U+20000 𠀀. JavaScript's < compares UTF-16 units, which puts 𠀀 (D840 DC00) before ～.
+    const coll = mongoose.connection.db!.collection<any>('compat_find_strings');
+    await coll.insertMany([{ n: '𠀀' }, { n: '～' }, { n: '豈' }, { n: '张' }, { n: 'a' }]);
+    const order = ['a', '张', '豈', '～', '𠀀'];
+    expect((await coll.find({}, { sort: { n: 1 } }).toArray()).map((d) => d.n)).to.deep.equal(order);
+    expect((await coll.find({ n: { $gt: '豈' } }, { sort: { n: 1 } }).toArray()).map((d) => d.n)).to.deep.equal(['～', '𠀀']);
+    const [max] = await coll.aggregate([{ $group: { _id: null, max: { $max: '$n' } } }]).toArray();
+    expect(max.max).to.equal('𠀀');
+    await coll.createIndex({ n: 1 });
+    expect((await coll.find({}, { sort: { n: -1 } }).toArray()).map((d) => d.n)).to.deep.equal([...order].reverse());
+  });
+
   it('pages with skip and limit in sort order', async () => {
     const page = (n: number) => Paged.find().sort({ seq: 1 }).skip(n * 10).limit(10).lean();
     expect((await page(0)).map((d) => d.seq)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

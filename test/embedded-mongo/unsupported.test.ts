@@ -162,6 +162,28 @@ describe('embedded-mongo compatibility: unsupported features', () => {
       expect(docs.map((d) => d.name)).to.deep.equal(['alpha']);
     });
 
+    it('refuses collection kinds it does not have: capped, validated, time series and views', async () => {
+      const db = mongoose.connection.db!;
+      const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+        ['compat_unsupported_capped', { capped: true, size: 4096 }, /capped/i],
+        ['compat_unsupported_validated', { validator: { a: { $type: 'int' } } }, /valid/i],
+        ['compat_unsupported_series', { timeseries: { timeField: 't' } }, /time ?series/i],
+        ['compat_unsupported_view', { viewOn: 'compat_unsupported_places', pipeline: [] }, /view/i],
+      ];
+      for (const [name, options, feature] of cases) {
+        expectRefusal(await refusal(db.createCollection(name, options)), [115], feature);
+      }
+      const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      expect(names.filter((n) => cases.some(([c]) => c === n)), 'no half-made collection is left').to.deep.equal([]);
+    });
+
+    it('refuses the statistics and maintenance commands it does not implement', async () => {
+      const db = mongoose.connection.db!;
+      for (const command of [{ dbStats: 1 }, { collStats: 'compat_unsupported_places' }, { validate: 'compat_unsupported_places' }, { collMod: 'compat_unsupported_places' }]) {
+        expectRefusal(await refusal(db.command(command)), [59, 115], new RegExp(Object.keys(command)[0]));
+      }
+    });
+
     it('refuses mapReduce', async () => {
       const err = await refusal(mongoose.connection.db!.command({
         mapReduce: 'compat_unsupported_places', map: 'function () { emit(this.note, 1); }',

@@ -1,5 +1,6 @@
 // Database helpers for tests: the connection itself is made once by test/setup.ts.
 import mongoose from 'mongoose';
+import { clearSessionCache } from '../../src/users/session-cache';
 
 let uri = '';
 
@@ -25,6 +26,8 @@ export async function resetDatabase(): Promise<void> {
   const collections = await db.listCollections({}, { nameOnly: true }).toArray();
   await Promise.all(collections.filter((c) => !c.name.startsWith('system.')).map((c) => db.collection(c.name).deleteMany({})));
   await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
+  // Users and tokens just vanished behind the users service's back.
+  clearSessionCache();
 }
 
 /**

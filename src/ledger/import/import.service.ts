@@ -228,7 +228,7 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
   const counters: Counters = resumeAfter > 0
     ? { rows: 0, households: 0, created: 0, updated: 0, unchanged: 0, failed: 0, members: 0, ...(previous.counts as Partial<Counters>) }
     : { rows: 0, households: 0, created: 0, updated: 0, unchanged: 0, failed: 0, members: 0 };
-  let errors: RowError[] = resumeAfter > 0 ? viewOf(previous).errors.filter((e) => e.row <= resumeAfter) : [];
+  const errors: RowError[] = resumeAfter > 0 ? viewOf(previous).errors.filter((e) => e.row <= resumeAfter) : [];
   let errorCount = resumeAfter > 0 ? errors.length : 0;
   await ImportErrorRowModel.deleteMany({ jobId: id, row: { $gt: resumeAfter } } as never).setOptions({ sanitizeFilter: false });
   await ImportJobModel.updateOne({ _id: id }, {

@@ -52,7 +52,8 @@ describe('reading ledger cells as a person reads them', () => {
 
   describe('typed cells', () => {
     it('refuses an ID number stored as a number: its digits are already lost', () => {
-      const parsed = parseCell(440524188001010000, 'idNumber', '证件号码');
+      // 440524188001010014 typed into a number cell: Excel keeps 15 significant digits.
+      const parsed = parseCell(Number('440524188001010014'), 'idNumber', '证件号码');
       expect(parsed).to.have.nested.property('error.code', 'ID_NUMBER_NOT_TEXT');
     });
     it('keeps an ID number typed as text, upper-casing x', () => {
@@ -75,7 +76,7 @@ describe('reading ledger cells as a person reads them', () => {
       expect(parseCell('很多', 'money', '人均纯收入')).to.have.nested.property('error.code', 'INVALID_NUMBER');
     });
     it('refuses a long code stored as a number', () => {
-      expect(parseCell(421199001001000123, 'text', '户编号')).to.have.nested.property('error.code', 'NUMBER_NOT_TEXT');
+      expect(parseCell(Number('421199001001000123'), 'text', '户编号')).to.have.nested.property('error.code', 'NUMBER_NOT_TEXT');
       expect(parseCell(13812345678, 'text', '联系电话')).to.deep.equal({ value: '13812345678' });
     });
   });

@@ -96,7 +96,7 @@ describe('POST /imports', () => {
       for (const original of households) {
         const back = await stored(original.code);
         const { version: _v, createdAt: _c, updatedAt: _u, createdBy: _cb, updatedBy: _ub, _id: _i, ...rest } = back as unknown as Record<string, unknown>;
-        const members = (rest.members as Record<string, unknown>[]).map(({ _id, personId, id, ...m }) => m);
+        const members = (rest.members as Record<string, unknown>[]).map(({ _id, personId: _p, id: _m, ...m }) => m);
         expect({ ...rest, members }).to.deep.equal({ ...original, members: original.members.map((m) => ({ ...m })) });
       }
     });
