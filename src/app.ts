@@ -33,7 +33,9 @@ export function createApp(options: AppOptions = {}): express.Express {
   // "simple" (node:querystring) never builds nested objects from `?a[b]=1`, so no operator can
   // arrive through a query string; a repeated key arrives as an array, which validate() refuses.
   app.set('query parser', 'simple');
-  app.set('trust proxy', false);
+  // The client address (login slowing, rate limits, the audit trail) is the socket's unless
+  // TRUST_PROXY says how many reverse proxies stand in front.
+  app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
 
   app.use(helmet());
   app.use(requestLogger());

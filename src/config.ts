@@ -17,6 +17,7 @@ export interface Config {
   importMaxBytes: number;
   importMaxRows: number;
   rulesDir: string;
+  trustProxy: number;
 }
 
 /** One entry per key: its Joi rule and the description shared with `.env.example`. */
@@ -45,6 +46,8 @@ const keys = {
     .description('Most data rows read from one uploaded sheet.'),
   RULES_DIR: Joi.string().default('./rules')
     .description('Folder holding the rule sets and dated parameters.'),
+  TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0)
+    .description('Reverse proxies in front of the service (0: none). Set it behind nginx so login slowing counts each client, not the proxy.'),
 } as const;
 
 const envSchema = Joi.object(keys).unknown(true);
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: value.IMPORT_MAX_BYTES,
     importMaxRows: value.IMPORT_MAX_ROWS,
     rulesDir: value.RULES_DIR,
+    trustProxy: value.TRUST_PROXY,
   };
 }
 
