@@ -1,51 +1,74 @@
 /**
- * A stored determination keeps every condition, but as a tuple: a run stores one per household
- * (PERF-NOTES.md: 3.7 KB each serialised even before our explanations), and the parameter's
- * effective date and region repeat what `determination.parameters` already says. Reading a
- * result expands it back to the determination JSON of DESIGN.md, losslessly.
+ * A stored determination keeps every condition, compacted, because a run stores one per household
+ * and the embedded engine keeps every stored document in memory (src/embedded-mongo/collection.ts):
+ *
+ * - a condition is a tuple; its parameter's effective date and region repeat what
+ *   `determination.parameters` already says;
+ * - names (兜底保障 …) come from the run's table of rule names, and a failing data check's reason
+ *   from the household's findings, which are stored beside it. What is left is ASCII, which V8
+ *   keeps at one byte a character instead of two.
+ *
+ * Reading a result expands it back to the determination JSON of DESIGN.md, losslessly.
  */
 import type { ConditionResult, Determination } from './evaluate';
+import type { Finding } from './findings';
+import type { LoadedRules } from './ruleset.loader';
 
 /** [fact, operator, factValue, value, result, parameter name or null] */
 export type StoredCondition = [string, string, unknown, unknown, boolean | null, string | null];
 
-type WithConditions = { conditions: ConditionResult[] };
-type Stored<T> = Omit<T, 'conditions'> & { conditions: StoredCondition[] };
+type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason'> & { conditions: StoredCondition[] };
 
 export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 'dataChecks' | 'monitoringCandidate'> & {
-  categories: Stored<Determination['categories'][number]>[];
-  checks: Stored<Determination['checks'][number]>[];
-  dataChecks: Stored<Determination['dataChecks'][number]>[];
-  monitoringCandidate: Stored<Determination['monitoringCandidate']>;
+  categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits'> & { subBenefits: Omit<Determination['categories'][number]['subBenefits'][number], 'name'>[] })[];
+  checks: Compact<Determination['checks'][number]>[];
+  dataChecks: Compact<Determination['dataChecks'][number]>[];
+  monitoringCandidate: Compact<Determination['monitoringCandidate']>;
 };
 
-function pack<T extends WithConditions>(x: T): Stored<T> {
-  return { ...x, conditions: x.conditions.map((c) => [c.fact, c.operator, c.factValue, c.value, c.result, c.parameter?.name ?? null]) };
+/** Rule, sub-benefit and monitoring-type id → name, for every rule of the loaded sets. */
+export function ruleNames(rules: LoadedRules): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const rule of [rules.base, ...rules.extensions].flatMap((s) => s.rules)) {
+    names[rule.id] = rule.name;
+    for (const s of rule.subBenefits) names[s.id] = s.name;
+  }
+  return names;
+}
+
+function packConditions(conditions: ConditionResult[]): StoredCondition[] {
+  return conditions.map((c) => [c.fact, c.operator, c.factValue, c.value, c.result, c.parameter?.name ?? null]);
 }
 
 export function compactDetermination(d: Determination): StoredDetermination {
+  const pack = <T extends { conditions: ConditionResult[]; name?: string; reason?: string | null }>({ name: _n, reason: _r, conditions, ...rest }: T) =>
+    ({ ...rest, conditions: packConditions(conditions) });
   return {
     ...d,
-    categories: d.categories.map(pack),
+    categories: d.categories.map(({ subBenefits, ...c }) => ({ ...pack(c), subBenefits: subBenefits.map(({ name: _n, ...s }) => s) })),
     checks: d.checks.map(pack),
     dataChecks: d.dataChecks.map(pack),
     monitoringCandidate: pack(d.monitoringCandidate),
-  };
+  } as StoredDetermination;
 }
 
-export function expandDetermination(s: StoredDetermination): Determination {
-  const unpack = <T extends WithConditions>(x: Stored<T>): T => ({
-    ...x,
-    conditions: x.conditions.map(([fact, operator, factValue, value, result, name]) => {
-      const p = name === null ? undefined : s.parameters[name];
-      return { fact, operator, factValue, value, parameter: p ? { name: name!, effectiveFrom: p.effectiveFrom, region: p.region } : null, result };
-    }),
-  }) as unknown as T;
+export function expandDetermination(s: StoredDetermination, names: Record<string, string>, findings: Finding[]): Determination {
+  const conditions = (stored: StoredCondition[]): ConditionResult[] => stored.map(([fact, operator, factValue, value, result, name]) => {
+    const p = name === null ? undefined : s.parameters[name];
+    return { fact, operator, factValue, value, parameter: p ? { name: name!, effectiveFrom: p.effectiveFrom, region: p.region } : null, result };
+  });
+  const name = (id: string) => names[id] ?? id;
+  const { conditions: mc, ...monitoring } = s.monitoringCandidate;
   return {
     ...s,
-    categories: s.categories.map(unpack),
-    checks: s.checks.map(unpack),
-    dataChecks: s.dataChecks.map(unpack),
-    monitoringCandidate: unpack(s.monitoringCandidate),
+    categories: s.categories.map(({ id, conditions: cc, subBenefits, ...c }) => ({
+      id, name: name(id), ...c, conditions: conditions(cc), subBenefits: subBenefits.map(({ id: b, ...rest }) => ({ id: b, name: name(b), ...rest })),
+    })),
+    checks: s.checks.map(({ id, conditions: cc, ...c }) => ({ id, name: name(id), ...c, conditions: conditions(cc) })),
+    dataChecks: s.dataChecks.map(({ id, conditions: cc, ...c }) => ({
+      id, name: name(id), ...c, conditions: conditions(cc),
+      reason: c.status === 'fail' ? (findings.find((f) => f.type === id)?.reason ?? name(id)) : null,
+    })),
+    monitoringCandidate: { ...monitoring, conditions: conditions(mc) },
   } as Determination;
 }

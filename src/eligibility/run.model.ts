@@ -17,6 +17,8 @@ const runSchema = new Schema(
     additions: { type: [{ _id: false, id: String, version: String }], default: [] },
     /** Every parameter as loaded (values by date and regional overrides). */
     parameters: { type: Schema.Types.Mixed, default: null },
+    /** Rule and sub-benefit id → name: stored results leave names out (determination.codec.ts). */
+    ruleNames: { type: Schema.Types.Mixed, default: null },
     progress: { done: { type: Number, default: 0 }, total: { type: Number, default: 0 } },
     /** Households evaluated per second so far. */
     rate: { type: Number, default: 0 },

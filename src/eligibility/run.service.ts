@@ -17,7 +17,7 @@ import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
-import { compactDetermination, expandDetermination } from './determination.codec';
+import { compactDetermination, expandDetermination, ruleNames } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
 import type { WorkItem, WorkOutput } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
@@ -91,7 +91,7 @@ export async function createRun(actor: Actor, input: { regionCode: string; asOf:
     createdBy: { userId: actor.userId, username: actor.username, role: actor.role },
     scope: actor.regionCodes,
     ruleSet: { id: rules.base.id, version: rules.base.version, hash: rules.hash },
-    additions, parameters: parameterSnapshot(rules),
+    additions, parameters: parameterSnapshot(rules), ruleNames: ruleNames(rules),
   });
   const id = String(doc._id);
   await recordAudit(actor, {
@@ -146,9 +146,9 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
     let lastProgress = 0;
     let failure: Error | undefined;
 
-    const reportProgress = async (force = false) => {
+    const reportProgress = async () => {
       const now = Date.now();
-      if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+      if (now - lastProgress < PROGRESS_EVERY_MS) return;
       lastProgress = now;
       const rate = done / Math.max((now - started) / 1000, 0.001);
       options.onProgress?.({ done, total, rate });
@@ -171,8 +171,9 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
     for await (const household of householdCursor(actor, { regionCode: run.regionCode })) {
       if (failure) break;
       // The same person in two households: only the whole run can see it, in code order.
-      const duplicates = duplicatePersonIds(personIdsOf(membersOf(household)), seen);
-      for (const pid of personIdsOf(membersOf(household))) if (pid) seen.add(pid);
+      const personIds = personIdsOf(membersOf(household));
+      const duplicates = duplicatePersonIds(personIds, seen);
+      for (const pid of personIds) if (pid) seen.add(pid);
       batch.push({ household, duplicatePersonIds: duplicates });
       if (batch.length >= BATCH) {
         dispatch(batch);
@@ -228,7 +229,7 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
   const items = docs.map((d) => ({
     householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(JSON.parse(d.determination)),
+    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(JSON.parse(d.determination), run.ruleNames ?? {}, d.findings ?? []),
   }));
   return { items, total, page: query.page, limit: query.limit };
 }

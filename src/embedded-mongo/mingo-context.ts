@@ -19,7 +19,8 @@ import * as windowOps from 'mingo/operators/window';
 import { Decimal128, Long } from 'bson';
 import { unsupported } from './errors';
 import { type Doc, containsDecimal, isPlainObject, valueKey } from './keys';
-import { compareValues } from './sort';
+import { compareValues, parseSort, sortDocs } from './sort';
+import { Lazy } from 'mingo/lazy';
 
 function compareExpr(a: unknown, b: unknown): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
@@ -136,6 +137,13 @@ const engineProject = (coll: any, expr: unknown, options: any) =>
     return { _id, ...rest };
   });
 
+/** $sort with MongoDB's order (type ranks, arrays by min/max element, strings by code point). */
+const engineSort = (coll: any, expr: unknown) => {
+  const spec = parseSort(expr);
+  const docs = coll.collect() as Doc[];
+  return Lazy(spec ? sortDocs(docs, spec) : docs);
+};
+
 /** $push/$addToSet skip documents where the value is missing, and keep explicit nulls. */
 function present(coll: unknown[], expr: unknown, options: any): unknown[] {
   if (expr === null || expr === undefined) return coll.filter((v) => v !== undefined);
@@ -166,7 +174,7 @@ function build(): Context {
   return Context.init({
     accumulator: { ...(accumulatorOps as Record<string, any>), ...collecting, ...guarded.accumulator },
     expression: { ...(expressionOps as Record<string, any>), ...guarded.expression, ...comparisons },
-    pipeline: { ...(pipelineOps as Record<string, any>), $project: engineProject },
+    pipeline: { ...(pipelineOps as Record<string, any>), $project: engineProject, $sort: engineSort } as Record<string, any>,
     projection: projectionOps as Record<string, any>,
     query: { ...(queryOps as Record<string, any>), ...engineQueryOps },
     window: windowOps as Record<string, any>,

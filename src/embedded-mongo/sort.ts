@@ -33,6 +33,25 @@ function num(v: unknown): number {
   return Number((v as { valueOf(): number }).valueOf());
 }
 
+/**
+ * MongoDB compares strings by their UTF-8 bytes, i.e. by code point. JavaScript compares UTF-16
+ * code units, which puts characters beyond the BMP (surrogate pairs, e.g. rare 生僻字 in
+ * CJK Extension B) before U+E000..U+FFFF; correct for that.
+ */
+function compareStrings(x: string, y: string): number {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const a = x.charCodeAt(i);
+    const b = y.charCodeAt(i);
+    if (a === b) continue;
+    const sa = a >= 0xd800 && a <= 0xdfff;
+    const sb = b >= 0xd800 && b <= 0xdfff;
+    if (sa !== sb) return sa ? 1 : -1;
+    return a - b;
+  }
+  return x.length - y.length;
+}
+
 export function compareValues(a: unknown, b: unknown): number {
   const ra = rank(a);
   const rb = rank(b);
@@ -43,10 +62,8 @@ export function compareValues(a: unknown, b: unknown): number {
       const x = num(a), y = num(b);
       return x < y ? -1 : x > y ? 1 : 0;
     }
-    case 4: {
-      const x = String(a), y = String(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
+    case 4:
+      return compareStrings(String(a), String(b));
     case 5: {
       const ka = Object.keys(a as Doc), kb = Object.keys(b as Doc);
       for (let i = 0; i < Math.min(ka.length, kb.length); i++) {

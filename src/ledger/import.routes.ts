@@ -59,7 +59,7 @@ importRouter.post('/imports', authenticate, requirePermission('import'), async (
     if (error) {
       throw new AppError('VALIDATION_FAILED', error.details[0]?.message, error.details.map((d) => ({ path: d.path.join('.'), code: d.type, message: d.message })));
     }
-    const { job, done } = await startImport({ file: upload.file, layout: value.layout, dryRun: value.dryRun, actor: actorOf(res), fileName: upload.fileName });
+    const { job, done } = await startImport({ file: upload.file, layout: value.layout, dryRun: value.dryRun, actor: actorOf(res), fileName: upload.fileName, sha256: upload.sha256 });
     handedOver = true;
     // The temporary file lives until the job has finished with it, however the request ends.
     done.catch(() => undefined).finally(upload.remove);

@@ -8,6 +8,7 @@ import { type Doc, cloneDoc, isPlainObject } from '../keys';
 import { checkCollation, checkOperators, matching } from '../query';
 import type { Txn } from '../sessions';
 import { newAggregator } from '../mingo-context';
+import { fastGroup } from '../fast-group';
 
 const UNSUPPORTED_STAGES: Record<string, string> = {
   $out: '$out',
@@ -178,6 +179,12 @@ export function runPipeline(engine: Engine, db: string, c: Collection | undefine
     variables: extra.variables,
   };
   try {
+    const fast = fastGroup(input, rest);
+    if (fast) {
+      // Group outputs may hold stored values ($push, $first): clone them if later stages could write.
+      const groups = needsClone(fast.rest) ? fast.groups.map(cloneDoc) : fast.groups;
+      return fast.rest.length === 0 ? groups[Symbol.iterator]() : (newAggregator(fast.rest, options).stream(groups) as unknown as Iterator<Doc>);
+    }
     const agg = newAggregator(rest, options);
     return agg.stream(clone ? cloned(input) : input) as unknown as Iterator<Doc>;
   } catch (err) {

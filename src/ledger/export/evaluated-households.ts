@@ -40,7 +40,8 @@ export interface EvaluatedSource {
 export async function forEachEvaluated<D extends Determination | null = Determination>(source: EvaluatedSource, handle: (h: Household, d: D) => void | Promise<void>): Promise<boolean> {
   const { signal } = source;
   const workers = source.workers ?? 1;
-  let pool: EvaluationPool | undefined;
+  // One pool, started by whichever batch first needs it (batches are dispatched concurrently).
+  let pool: Promise<EvaluationPool> | undefined;
   let seen = 0;
   const inFlight: { households: Household[]; determinations: Promise<Determination[]> }[] = [];
 
@@ -51,8 +52,8 @@ export async function forEachEvaluated<D extends Determination | null = Determin
       for (const h of households) out.push(await evaluateForExport(h, source.asOf));
       return out;
     }
-    pool ??= await EvaluationPool.start(workers, currentRules());
-    const outputs = await pool.evaluate(source.asOf, households.map((household) => ({ household, duplicatePersonIds: [] })));
+    pool ??= EvaluationPool.start(workers, currentRules());
+    const outputs = await (await pool).evaluate(source.asOf, households.map((household) => ({ household, duplicatePersonIds: [] })));
     return outputs.map((o) => o.determination);
   };
   const writeOldest = async () => {
@@ -92,6 +93,6 @@ export async function forEachEvaluated<D extends Determination | null = Determin
     return !signal?.aborted;
   } finally {
     await Promise.allSettled(inFlight.map((b) => b.determinations));
-    await pool?.close();
+    if (pool) await (await pool).close();
   }
 }
