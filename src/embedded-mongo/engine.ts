@@ -9,6 +9,7 @@ import { Index, type IndexSpec, duplicateKeyError } from './indexes';
 import { type Doc, pathValues, valueKey } from './keys';
 import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
 import { Storage } from './storage';
+import { rawCache } from './raw-cache';
 
 export interface EngineOptions {
   cursorTimeoutMs: number;
@@ -234,14 +235,20 @@ export class Engine {
   commitWrites(ctx: WriteCtx): void {
     if (ctx.txn || ctx.changes.length === 0) return;
     const seq = ++this.seq;
+    const writes = ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null }));
     try {
-      this.storage.writeDocuments(ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null })), ctx.journal);
+      this.storage.writeDocuments(writes, ctx.journal);
     } catch (err) {
       for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
       ctx.changes.length = 0;
       throw new MongoCommandError('InternalError', `storage failure, nothing was written: ${(err as Error).message}`);
     }
     if (this.activeTxns.size > 0) for (const ch of ctx.changes) ch.coll.lastWrite.set(ch.id, seq);
+    ctx.changes.forEach((ch, i) => {
+      if (ch.before) rawCache.delete(ch.before);
+      const body = writes[i].body;
+      if (ch.after && body) rawCache.set(ch.after, body);
+    });
   }
 
   // ---- transactions ----

@@ -3,7 +3,7 @@
 // does not know it).
 import { update as mingoUpdate } from 'mingo';
 import { newAggregator } from './mingo-context';
-import { Decimal128, Long, ObjectId } from 'bson';
+import { Decimal128, Long, ObjectId, Timestamp } from 'bson';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, cloneDoc, getPath, isPlainObject, setPath, shellValue, valueKey } from './keys';
 import { checkOperators } from './query';
@@ -123,6 +123,7 @@ export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | unde
     const onInsert = ops.$setOnInsert as Doc | undefined;
     delete ops.$setOnInsert;
     if (insert && onInsert) ops.$set = { ...(ops.$set as Doc | undefined), ...onInsert };
+    if (ops.$currentDate) ops = currentDateAsSet(ops);
     if (!insert) ops = resolvePositionalUpdate(ops, doc, filter);
     checkArithmetic(doc, ops);
     checkPaths(doc, ops);
@@ -145,6 +146,23 @@ export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | unde
     next = doc._id !== undefined ? { _id: doc._id, ...rest } : { ...u };
   }
   return checkId(doc, next);
+}
+
+let timestampCounter = 0;
+
+/** $currentDate as a $set, so that `{$type: 'timestamp'}` yields a BSON Timestamp (mingo writes a number). */
+function currentDateAsSet(ops: Doc): Doc {
+  const { $currentDate, ...rest } = ops;
+  const set: Doc = { ...(rest.$set as Doc | undefined) };
+  for (const [path, spec] of Object.entries($currentDate as Doc)) {
+    const type = isPlainObject(spec) ? spec.$type : 'date';
+    if (spec !== true && type !== 'date' && type !== 'timestamp') {
+      throw new MongoCommandError('BadValue', `The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {field : {$type: 'date'}}}`);
+    }
+    if (path in set) throw new MongoCommandError('ConflictingUpdateOperators', `Updating the path '${path}' would create a conflict at '${path}'`);
+    set[path] = type === 'timestamp' ? new Timestamp({ t: Math.floor(Date.now() / 1000), i: ++timestampCounter }) : new Date();
+  }
+  return { ...rest, $set: set };
 }
 
 function checkId(doc: Doc, next: Doc): Doc {

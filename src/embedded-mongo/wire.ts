@@ -1,6 +1,7 @@
 // MongoDB wire protocol framing: the legacy OP_QUERY/OP_REPLY pair the driver still uses for
 // its first handshake, and OP_MSG for everything else (mongodb/specifications, OP_MSG spec).
-import { deserialize, serialize } from 'bson';
+import { Long, deserialize, serialize } from 'bson';
+import { rawCache } from './raw-cache';
 import type { Doc } from './keys';
 
 export const OP_REPLY = 1;
@@ -92,7 +93,7 @@ let nextRequestId = 1;
  * copied behind the header (a 16 MB batch would otherwise be copied twice).
  */
 export function encodeReply(responseTo: number, doc: Doc, legacy: boolean): [Buffer, Buffer] {
-  const payload = toBuffer(serialize(doc));
+  const payload = (!legacy && encodeCursorReply(doc)) || toBuffer(serialize(doc));
   if (legacy) {
     const head = Buffer.allocUnsafe(16 + 20);
     writeHeader(head, head.length + payload.length, responseTo, OP_REPLY);
@@ -118,4 +119,52 @@ function writeHeader(out: Buffer, length: number, responseTo: number, opCode: nu
 
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/**
+ * `{cursor: {firstBatch|nextBatch: [...], id, ns}, ok: 1}` written by hand so that documents whose
+ * serialized bytes are cached (raw-cache.ts) are copied instead of serialized again. Returns
+ * null for any other reply shape.
+ */
+export function encodeCursorReply(reply: Doc): Buffer | null {
+  const keys = Object.keys(reply);
+  if (keys.length !== 2 || keys[0] !== 'cursor' || keys[1] !== 'ok' || reply.ok !== 1) return null;
+  const cursor = reply.cursor as Doc;
+  const ckeys = Object.keys(cursor);
+  if (ckeys.length !== 3 || (ckeys[0] !== 'firstBatch' && ckeys[0] !== 'nextBatch') || ckeys[1] !== 'id' || ckeys[2] !== 'ns') return null;
+  const batch = cursor[ckeys[0]] as Doc[];
+  if (!(cursor.id instanceof Long) || typeof cursor.ns !== 'string' || !Array.isArray(batch)) return null;
+  const docs = batch.map((d) => rawCache.get(d) ?? serialize(d));
+  let arrayLen = 4 + 1;
+  docs.forEach((raw, i) => {
+    arrayLen += 1 + String(i).length + 1 + raw.length;
+  });
+  const ns = Buffer.from(cursor.ns, 'utf8');
+  const batchName = Buffer.from(ckeys[0], 'latin1');
+  const cursorLen = 4 + (1 + batchName.length + 1 + arrayLen) + (1 + 3 + 8) + (1 + 3 + 4 + ns.length + 1) + 1;
+  const total = 4 + (1 + 7 + cursorLen) + (1 + 3 + 4) + 1;
+  const out = Buffer.allocUnsafe(total);
+  let p = 0;
+  out.writeInt32LE(total, p); p += 4;
+  out[p++] = 0x03; p += out.write('cursor\0', p, 'latin1');
+  out.writeInt32LE(cursorLen, p); p += 4;
+  out[p++] = 0x04; p += batchName.copy(out, p); out[p++] = 0;
+  out.writeInt32LE(arrayLen, p); p += 4;
+  docs.forEach((raw, i) => {
+    out[p++] = 0x03;
+    p += out.write(String(i) + '\0', p, 'latin1');
+    out.set(raw, p);
+    p += raw.length;
+  });
+  out[p++] = 0;
+  out[p++] = 0x12; p += out.write('id\0', p, 'latin1');
+  out.writeInt32LE((cursor.id as Long).low, p); out.writeInt32LE((cursor.id as Long).high, p + 4); p += 8;
+  out[p++] = 0x02; p += out.write('ns\0', p, 'latin1');
+  out.writeInt32LE(ns.length + 1, p); p += 4; p += ns.copy(out, p); out[p++] = 0;
+  out[p++] = 0;
+  out[p++] = 0x10; p += out.write('ok\0', p, 'latin1');
+  out.writeInt32LE(1, p); p += 4;
+  out[p++] = 0;
+  if (p !== total) throw new Error(`cursor reply encoding: wrote ${p} of ${total} bytes`);
+  return out;
 }

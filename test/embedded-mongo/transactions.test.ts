@@ -193,6 +193,28 @@ describe('embedded-mongo compatibility: transactions', () => {
     expect(await Account.countDocuments({ name: 'inside' })).to.equal(0);
   });
 
+  it('sees its own inserts and deletes through cursors that need several getMores', async () => {
+    const coll = mongoose.connection.db!.collection<any>('compat_txn_rows');
+    await coll.insertMany(Array.from({ length: 100 }, (_, i) => ({ i })));
+    const session = mongoose.connection.getClient().startSession();
+    try {
+      session.startTransaction();
+      await coll.insertMany(Array.from({ length: 300 }, (_, i) => ({ i: 1000 + i })), { session });
+      await coll.deleteMany({ i: { $lt: 50 } }, { session });
+      let inside = 0;
+      for await (const _doc of coll.find({}, { session, batchSize: 10 })) inside += 1;
+      let aggregated = 0;
+      for await (const _doc of coll.aggregate([{ $match: {} }], { session, batchSize: 10 })) aggregated += 1;
+      let outside = 0;
+      for await (const _doc of coll.find({}, { batchSize: 10 })) outside += 1;
+      expect([inside, aggregated, outside]).to.deep.equal([350, 350, 100]);
+      await session.commitTransaction();
+    } finally {
+      await session.endSession();
+    }
+    expect(await coll.countDocuments()).to.equal(350);
+  });
+
   it('refuses commands MongoDB does not allow in a transaction with OperationNotSupportedInTransaction (263)', async () => {
     const session = mongoose.connection.getClient().startSession();
     try {

@@ -83,6 +83,15 @@ describe('embedded-mongo compatibility: update operators', () => {
     expect(at.getTime()).to.be.within(before - 5000, Date.now() + 5000);
   });
 
+  it('$currentDate with $type timestamp sets a BSON Timestamp', async () => {
+    await raw().insertOne({ _id: 'ts' as any });
+    await raw().updateOne({ _id: 'ts' as any }, { $currentDate: { t: { $type: 'timestamp' }, d: { $type: 'date' } } });
+    const doc = await rawDoc('ts');
+    expect(doc!.t).to.be.instanceOf(mongoose.mongo.Timestamp);
+    expect(doc!.t.getHighBits(), 'seconds since the epoch').to.be.within(Math.floor(Date.now() / 1000) - 60, Math.floor(Date.now() / 1000) + 60);
+    expect(doc!.d).to.be.instanceOf(Date);
+  });
+
   it('$push appends, and with $each/$position/$sort/$slice shapes the array', async () => {
     await raw().insertOne({ _id: 'p' as any, a: [3, 1] });
     await raw().updateOne({ _id: 'p' as any }, { $push: { a: 2 } } as any);

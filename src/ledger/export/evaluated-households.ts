@@ -2,7 +2,7 @@
  * The households of an export, each with its determination on the as-of date, in code order.
  *
  * Evaluation is the slowest step of an export (json-rules-engine, PERF-NOTES.md), and writing
- * the workbook keeps this thread busy, so past the first few hundred households the evaluation
+ * the workbook keeps this thread busy, so past the first thousand households the evaluation
  * moves to the eligibility engine's worker pool while this thread reads the cursor and writes
  * rows: batches go out in order, a few at a time, and come back to be written in order. Small
  * exports (a village) never pay for starting a worker.
@@ -15,7 +15,7 @@ import type { Actor } from '../../users/actor';
 import { evaluateForExport, type Determination } from './eligibility.port';
 
 /** Households evaluated in this thread before the worker starts. */
-const INLINE_HOUSEHOLDS = 300;
+const INLINE_HOUSEHOLDS = 1000;
 const BATCH = 50;
 const MAX_IN_FLIGHT = 4;
 
@@ -27,7 +27,7 @@ export interface EvaluatedSource {
   signal?: AbortSignal;
   /** Worker threads for evaluation past the first households (default 1; 0 keeps it here). */
   workers?: number;
-  /** Households evaluated here before the workers start (default 300). */
+  /** Households evaluated here before the workers start (default 1000). */
   inline?: number;
   /** False when nothing needs the determinations (a CSV without a category filter). */
   evaluate?: boolean;
@@ -45,13 +45,22 @@ export async function forEachEvaluated<D extends Determination | null = Determin
   let seen = 0;
   const inFlight: { households: Household[]; determinations: Promise<Determination[]> }[] = [];
 
-  const evaluate = async (households: Household[]): Promise<Determination[]> => {
-    if (source.evaluate === false) return [];
-    if (!pool && (workers === 0 || seen <= (source.inline ?? INLINE_HOUSEHOLDS))) {
+  // Batches evaluated in this thread run one after another: json-rules-engine keeps run state on
+  // the Engine, and two runs in flight on one Engine corrupt each other's results (PERF-NOTES.md:
+  // "concurrent runs on one Engine also share engine.status").
+  let inlineChain: Promise<unknown> = Promise.resolve();
+  const evaluateHere = (households: Household[]): Promise<Determination[]> => {
+    const next = inlineChain.then(async () => {
       const out: Determination[] = [];
       for (const h of households) out.push(await evaluateForExport(h, source.asOf));
       return out;
-    }
+    });
+    inlineChain = next.catch(() => undefined);
+    return next;
+  };
+  const evaluate = async (households: Household[]): Promise<Determination[]> => {
+    if (source.evaluate === false) return [];
+    if (!pool && (workers === 0 || seen <= (source.inline ?? INLINE_HOUSEHOLDS))) return evaluateHere(households);
     pool ??= EvaluationPool.start(workers, currentRules());
     const outputs = await (await pool).evaluate(source.asOf, households.map((household) => ({ household, duplicatePersonIds: [] })));
     return outputs.map((o) => o.determination);
@@ -93,6 +102,6 @@ export async function forEachEvaluated<D extends Determination | null = Determin
     return !signal?.aborted;
   } finally {
     await Promise.allSettled(inFlight.map((b) => b.determinations));
-    if (pool) await (await pool).close();
+    if (pool) await pool.then((started) => started.close(), () => undefined);
   }
 }

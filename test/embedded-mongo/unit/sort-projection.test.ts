@@ -16,6 +16,10 @@ describe('embedded engine: sort order and projections', () => {
     expect(sortDocs([...docs], parseSort({ a: -1 }) as never).map((d) => d.n)).to.deep.equal([3, 1, 2]);
   });
 
+  it('orders strings by code point, so characters beyond the BMP sort after U+FF5E', () => {
+    expect(['𠀀', '～', '张', 'a'].sort(compareValues)).to.deep.equal(['a', '张', '～', '𠀀']);
+  });
+
   it('keeps the original order of equal keys (stable sort)', () => {
     const docs = [{ n: 1, k: 0 }, { n: 2, k: 0 }, { n: 3, k: 0 }];
     expect(sortDocs([...docs], parseSort({ k: -1 }) as never).map((d) => d.n)).to.deep.equal([1, 2, 3]);

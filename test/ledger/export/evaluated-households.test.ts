@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { evaluateHousehold } from '../../../src/eligibility/evaluate';
 import { forEachEvaluated } from '../../../src/ledger/export/evaluated-households';
+import { generateCounty } from '../../../src/ledger/synthetic-county';
+import { HouseholdModel } from '../../../src/registry/household.model';
 import { systemActor } from '../../../src/users/actor';
 import { resetDatabase } from '../../helpers/db';
 import { AS_OF, COUNTY, loadFixture } from './fixture';
@@ -27,6 +30,32 @@ describe('forEachEvaluated', () => {
     expect(worker).to.deep.equal(here);
     expect(here.seen).to.have.length(4);
     expect(here.seen.map((s) => s.split(':')[0])).to.deep.equal([...here.seen.map((s) => s.split(':')[0])].sort());
+  });
+
+  it('keeps code order and one worker pool across many batches in flight', async function () {
+    this.timeout(60_000);
+    const county = generateCounty({ households: 240, seed: 7 });
+    const docs = [...county.households()].map((h) => ({ ...h, members: h.members.map((m) => ({ ...m, personId: m.idNumber.slice(0, 18) })) }));
+    await HouseholdModel.insertMany(docs, { lean: true });
+    const run = async (workers: number, inline?: number) => {
+      const seen: string[] = [];
+      await forEachEvaluated({ actor: systemActor, region: '421199000000', asOf: AS_OF, workers, inline }, (h, d) => {
+        seen.push(`${h.code}:${d.householdCode}:${d.categories.filter((c) => c.status === 'eligible').map((c) => c.id).join(',')}`);
+      });
+      return seen;
+    };
+    const here = await run(0);
+    expect(here).to.have.length(240);
+    // Households one at a time, nothing else in flight: the reference answers.
+    const reference: string[] = [];
+    for (const h of docs) {
+      const d = await evaluateHousehold(h, AS_OF);
+      reference.push(`${h.code}:${d.householdCode}:${d.categories.filter((c) => c.status === 'eligible').map((c) => c.id).join(',')}`);
+    }
+    expect(here).to.deep.equal(reference);
+    // A batch evaluated here after an earlier one started must not share the Engine's run state.
+    expect(await run(1, 0)).to.deep.equal(here);
+    expect(await run(1, 60)).to.deep.equal(here);
   });
 
   it('stops when the signal fires and says so', async () => {
