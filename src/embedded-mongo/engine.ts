@@ -385,4 +385,3 @@ function validateCollectionName(name: string): void {
   }
 }
 
-export { valueKey };

@@ -7,8 +7,12 @@ import { RunModel } from '../../src/eligibility/run.model';
 import { failInterruptedRuns } from '../../src/eligibility/run.service';
 import { createHousehold } from '../../src/registry/household.service';
 import { systemActor } from '../../src/users/actor';
-import { buildHousehold } from '../helpers/builders';
+import { buildHousehold as buildHouseholdIn } from '../helpers/builders';
 import { resetDatabase } from '../helpers/db';
+
+/** The example county of rules/counties/981122, whose own rule set and 低保 line these tests exercise. */
+const VILLAGE = '981122001001';
+const buildHousehold = (overrides: Parameters<typeof buildHouseholdIn>[0] = {}) => buildHouseholdIn({ regionCode: VILLAGE, ...overrides });
 
 describe('eligibility command line', () => {
   let dir: string;
@@ -44,12 +48,12 @@ describe('eligibility command line', () => {
     await resetDatabase();
     for (const h of [buildHousehold({ dibao: true }), buildHousehold(), buildHousehold({ status: 'none' })]) await createHousehold(systemActor, h);
     const progress: number[] = [];
-    const inline = await runRegion({ regionCode: '421122000000', asOf: '2024-06-30', workers: 0, onProgress: (p) => progress.push(p.done) });
+    const inline = await runRegion({ regionCode: '981122000000', asOf: '2024-06-30', workers: 0, onProgress: (p) => progress.push(p.done) });
     expect(inline.households).to.equal(2);
     // Members born around 1950 are past working age, and 7950 < 8100 (the county's 低保 line).
     expect(inline.sentence).to.match(/^享受政策的贫困户共2户4人，其中享受兜底保障2户4人，/);
     expect(progress[progress.length - 1]).to.equal(3);
-    const threaded = await runRegion({ regionCode: '421122000000', asOf: '2024-06-30', workers: 2 });
+    const threaded = await runRegion({ regionCode: '981122000000', asOf: '2024-06-30', workers: 2 });
     const { runId: _a, ...a } = inline;
     const { runId: _b, ...b } = threaded;
     expect(b).to.deep.equal(a);
@@ -58,7 +62,7 @@ describe('eligibility command line', () => {
 
 describe('interrupted runs', () => {
   it('are marked failed at start-up instead of showing running forever', async () => {
-    const run = await RunModel.create({ status: 'running', regionCode: '421122000000', asOf: '2024-06-30', ruleSet: { id: 'default', version: 'x', hash: 'y' } });
+    const run = await RunModel.create({ status: 'running', regionCode: '981122000000', asOf: '2024-06-30', ruleSet: { id: 'default', version: 'x', hash: 'y' } });
     expect(await failInterruptedRuns()).to.be.at.least(1);
     const after = await RunModel.findById(run._id).lean<any>();
     expect(after.status).to.equal('failed');

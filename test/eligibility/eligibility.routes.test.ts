@@ -2,7 +2,7 @@
  * Eligibility over HTTP: evaluate, a household's eligibility, runs (progress, summary, results,
  * findings workbook) and the rules in force.
  *
- * The run fixture, hand-counted on 2024-06-30 in county 421122 (its 低保 line is the county's
+ * The run fixture, hand-counted on 2024-06-30 in county 981122 (its 低保 line is the county's
  * 8100, and its rule set adds 危房改造):
  *   A poor, 2 persons aged 45/43, wants industry       → industry, microloan, insurance 2
  *   B poor 低保, head 70 chronic, spouse 68, grandson 10 in primary (income 15900 ÷ 3 = 5300)
@@ -25,12 +25,16 @@ import { createHousehold } from '../../src/registry/household.service';
 import type { Household } from '../../src/registry/household.types';
 import { systemActor } from '../../src/users/actor';
 import { tokenFor } from '../helpers/auth';
-import { buildHousehold, buildMember, TEST_VILLAGE } from '../helpers/builders';
+import { buildHousehold as buildHouseholdIn, buildMember } from '../helpers/builders';
 import { resetDatabase } from '../helpers/db';
 import { makeIdNumber, withWrongCheckDigit } from '../helpers/id-numbers';
 
-const COUNTY = '421122000000';
-const OTHER_VILLAGE = '421122001002';
+/** The example county of rules/counties/981122, whose own rule set and 低保 line these tests exercise. */
+const VILLAGE = '981122001001';
+const buildHousehold = (overrides: Parameters<typeof buildHouseholdIn>[0] = {}) => buildHouseholdIn({ regionCode: VILLAGE, ...overrides });
+
+const COUNTY = '981122000000';
+const OTHER_VILLAGE = '981122001002';
 const app = createApp();
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const insurance = [{ category: 'property-insurance' as const, since: '2020-01-01', until: null, amount: 100 }];
@@ -67,7 +71,7 @@ describe('eligibility routes', () => {
     [county, auditor, village, otherCounty] = await Promise.all([
       tokenFor('county', [COUNTY]),
       tokenFor('auditor', [COUNTY]),
-      tokenFor('village', [TEST_VILLAGE]),
+      tokenFor('village', [VILLAGE]),
       tokenFor('county', ['421123000000']),
     ]);
     const fixtures: Record<string, Household> = {
@@ -124,13 +128,13 @@ describe('eligibility routes', () => {
       ]);
       const guarantee = res.body.categories[0];
       expect(guarantee).to.include({ status: 'eligible', persons: 2 });
-      expect(guarantee.conditions.find((c: any) => c.fact === 'perCapitaNetIncome').parameter).to.deep.equal({ name: 'dibaoLine', effectiveFrom: '2024-01-01', region: '421122' });
+      expect(guarantee.conditions.find((c: any) => c.fact === 'perCapitaNetIncome').parameter).to.deep.equal({ name: 'dibaoLine', effectiveFrom: '2024-01-01', region: '981122' });
       expect(res.body.validation.valid).to.equal(true);
       expect(await HouseholdModel.countDocuments({ code: household.code })).to.equal(0);
     });
 
     it('gives undetermined, never a 500, for a household with missing and odd-typed fields', async () => {
-      const household = { code: 'X1', regionCode: TEST_VILLAGE, status: 'poor', dibao: 'yes', income: { wage: 'lots' }, members: [{ relation: 'head', labor: 'ordinary' }] };
+      const household = { code: 'X1', regionCode: VILLAGE, status: 'poor', dibao: 'yes', income: { wage: 'lots' }, members: [{ relation: 'head', labor: 'ordinary' }] };
       const res = await request(app).post('/api/v1/eligibility/evaluate').set(bearer(county)).send({ household, asOf: '2024-06-30' });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body.validation.valid).to.equal(false);
@@ -187,8 +191,8 @@ describe('eligibility routes', () => {
       expect(run.status, run.error).to.equal('done');
       expect(run.progress).to.deep.equal({ done: 7, total: 7 });
       expect(run.ruleSet).to.include({ id: 'default', version: '2024.1' });
-      expect(run.additions).to.deep.equal([{ id: 'county-421122', version: '2024.1' }]);
-      expect(run.parameters.dibaoLine.regions['421122']).to.deep.equal({ '2024-01-01': 8100 });
+      expect(run.additions).to.deep.equal([{ id: 'county-981122', version: '2024.1' }]);
+      expect(run.parameters.dibaoLine.regions['981122']).to.deep.equal({ '2024-01-01': 8100 });
       expect(run.rate).to.be.a('number');
     });
 
@@ -264,12 +268,12 @@ describe('eligibility routes', () => {
     });
 
     it('refuses runs to a role without the permission (403)', async () => {
-      const res = await request(app).post('/api/v1/eligibility/runs').set(bearer(village)).send({ regionCode: TEST_VILLAGE, asOf: '2024-06-30' });
+      const res = await request(app).post('/api/v1/eligibility/runs').set(bearer(village)).send({ regionCode: VILLAGE, asOf: '2024-06-30' });
       expect(res.status).to.equal(403);
     });
 
     it('runs a village only: the other village\'s households are left out', async () => {
-      const res = await request(app).post('/api/v1/eligibility/runs').set(bearer(county)).send({ regionCode: TEST_VILLAGE, asOf: '2024-06-30' });
+      const res = await request(app).post('/api/v1/eligibility/runs').set(bearer(county)).send({ regionCode: VILLAGE, asOf: '2024-06-30' });
       const done = await waitForRun(county, res.body.id);
       expect(done.progress).to.deep.equal({ done: 5, total: 5 });
       expect(done.summary.households).to.equal(3);
@@ -289,7 +293,7 @@ describe('eligibility routes', () => {
       const later = await request(app).get('/api/v1/rules?asOf=2024-06-30').set(bearer(village));
       expect(later.body.categories.map((c: any) => c.id)).to.include('housing-renovation');
       expect(later.body.parameters.find((p: any) => p.name === 'dibaoLine').regions).to.deep.equal([
-        { prefix: '421122', value: 8100, effectiveFrom: '2024-01-01' }, { prefix: '42', value: 7800, effectiveFrom: '2024-01-01' },
+        { prefix: '981122', value: 8100, effectiveFrom: '2024-01-01' }, { prefix: '98', value: 7800, effectiveFrom: '2024-01-01' },
       ]);
     });
   });

@@ -54,8 +54,8 @@ describe('rule set loader', () => {
     expect(rules.base.rules.filter((r) => r.kind === 'check').map((r) => r.id)).to.deep.equal([
       'income', 'compulsory-education', 'basic-medical', 'housing-safety', 'drinking-water',
     ]);
-    expect(rules.extensions.map((s) => s.id)).to.deep.equal(['county-421122']);
-    expect(rules.parameters.get('dibaoLine')!.regions.map((r) => r.prefix)).to.deep.equal(['421122', '42']);
+    expect(rules.extensions.map((s) => s.id)).to.deep.equal(['county-981122']);
+    expect(rules.parameters.get('dibaoLine')!.regions.map((r) => r.prefix)).to.deep.equal(['981122', '98']);
     expect(rules.hash).to.match(/^[0-9a-f]{64}$/);
   });
 
@@ -68,8 +68,8 @@ describe('rule set loader', () => {
 
   it('adds a county rule set only for households under its prefix', () => {
     const rules = loadRuleSetsFrom(dir);
-    expect(ruleSetsFor(rules, '421122001001').map((s) => s.id)).to.deep.equal(['default', 'county-421122']);
-    expect(ruleSetsFor(rules, '420117001001').map((s) => s.id)).to.deep.equal(['default']);
+    expect(ruleSetsFor(rules, '981122001001').map((s) => s.id)).to.deep.equal(['default', 'county-981122']);
+    expect(ruleSetsFor(rules, '980117001001').map((s) => s.id)).to.deep.equal(['default']);
   });
 
   it('keeps only the rules in force on the date', () => {
@@ -140,17 +140,17 @@ describe('rule set loader', () => {
   });
 
   it('refuses an override file for a parameter that has no base values, and a second base', () => {
-    writeFileSync(path.join(dir, 'provinces/42/parameters/fooLine.json'), JSON.stringify({ name: 'fooLine', regions: { 42: { values: { '2024-01-01': 1 } } } }));
-    writeFileSync(path.join(dir, 'counties/421122/parameters/laborAge.json'), JSON.stringify({
+    writeFileSync(path.join(dir, 'provinces/98/parameters/fooLine.json'), JSON.stringify({ name: 'fooLine', regions: { 98: { values: { '2024-01-01': 1 } } } }));
+    writeFileSync(path.join(dir, 'counties/981122/parameters/laborAge.json'), JSON.stringify({
       name: 'laborAge', description: 'x', unit: 'x', reference: 'x', values: { '2014-01-01': { min: 16, max: 60 } },
     }));
     const reasons = loadError().problems.map((p) => `${p.file}: ${p.reason}`).join('\n');
-    expect(reasons).to.contain('provinces/42/parameters/fooLine.json: parameter fooLine has no base values anywhere');
-    expect(reasons).to.match(/parameter laborAge has base values both here and in (default|counties\/421122)\/parameters\/laborAge.json/);
+    expect(reasons).to.contain('provinces/98/parameters/fooLine.json: parameter fooLine has no base values anywhere');
+    expect(reasons).to.match(/parameter laborAge has base values both here and in (default|counties\/981122)\/parameters\/laborAge.json/);
   });
 
   it('refuses a county rule that reuses a default rule id', () => {
-    const file = path.join(dir, 'counties/421122/ruleset.json');
+    const file = path.join(dir, 'counties/981122/ruleset.json');
     const data = JSON.parse(readFileSync(file, 'utf8'));
     data.rules[0].id = 'industry';
     data.rules[0].event.params.id = 'industry';

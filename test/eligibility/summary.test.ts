@@ -57,7 +57,7 @@ describe('run summary', () => {
   });
 
   it('reports a county\'s added category after the eight for a run over that county only', () => {
-    expect(reportedRules(rules, '421122', '2024-06-30').categories.map((c) => c.id).slice(-2)).to.deep.equal(['property-insurance', 'housing-renovation']);
+    expect(reportedRules(rules, '981122', '2024-06-30').categories.map((c) => c.id).slice(-2)).to.deep.equal(['property-insurance', 'housing-renovation']);
     expect(reportedRules(rules, '360721', '2024-06-30').categories.map((c) => c.id)).to.not.include('housing-renovation');
   });
 });

@@ -79,8 +79,9 @@ export function exportRegion(actor: Actor, regionCode?: string): string {
   return regionCode;
 }
 
-function todayIso(): string {
-  return new Date().toISOString().slice(0, 10);
+/** Today where the ledgers are kept (China Standard Time, UTC+8, no daylight saving). */
+export function todayInChina(now: Date = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 interface Prepared {
@@ -93,7 +94,7 @@ interface Prepared {
 
 async function prepare(actor: Actor, regionCode: string | undefined, asOf: string | undefined, options: ExportOptions): Promise<Prepared> {
   const region = exportRegion(actor, regionCode);
-  const today = options.today ?? todayIso();
+  const today = options.today ?? todayInChina();
   const places = await loadPlaceNames(region);
   const ctx: RowContext = { reveal: can(actor, 'id:view-bulk'), places: (code) => places.of(code) };
   return { region, asOf: asOf ?? today, today, places, ctx };

@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import request from 'supertest';
 import type express from 'express';
 import { AuditModel } from '../../../src/audit/audit.model';
+import { todayInChina } from '../../../src/ledger/export/export.service';
 import { loadLayout } from '../../../src/ledger/layout';
 import { maskIdNumber } from '../../../src/registry/id-number';
 import { resetDatabase } from '../../helpers/db';
@@ -61,7 +62,8 @@ describe('GET /exports/ledger.xlsx', () => {
     const ws = wb.getWorksheet('贫困人口明细') as ExcelJS.Worksheet;
     expect(ws.getCell('A1').value).to.equal('红安县2024年建档立卡贫困户台账');
     expect(ws.getCell('A2').value).to.equal('填报单位：红安县');
-    expect(rowValues(ws, 2)).to.include(`填报日期：${new Date().getUTCFullYear()}年${new Date().getUTCMonth() + 1}月${new Date().getUTCDate()}日`);
+    const [y, m, d] = todayInChina().split('-').map(Number);
+    expect(rowValues(ws, 2)).to.include(`填报日期：${y}年${m}月${d}日`);
     expect(rowValues(ws, 3).slice(0, 10)).to.deep.equal(['序号', '县', '乡(镇)', '行政村', '自然村', '户编号', '人编号', '姓名', '证件号码', '人数']);
     expect((ws.views[0] as ExcelJS.WorksheetViewFrozen).state).to.equal('frozen');
     expect((ws.views[0] as ExcelJS.WorksheetViewFrozen).ySplit).to.equal(3);
@@ -133,7 +135,7 @@ describe('GET /exports/ledger.xlsx', () => {
     expect(ws.getCell(3, groups.indexOf('家庭成员') + 1).value).to.equal('家庭成员');
     expect(ws.getCell(4, 2).value).to.equal('县');
     expect((ws.views[0] as ExcelJS.WorksheetViewFrozen).ySplit).to.equal(4);
-    expect(ws.getCell('A1').value).to.equal('红安县2024年建档立卡贫困户台账'.replace('2024', String(new Date().getUTCFullYear())));
+    expect(ws.getCell('A1').value).to.equal(`红安县${todayInChina().slice(0, 4)}年建档立卡贫困户台账`);
     expect(ws.getCell('A2').value).to.equal('填报单位：红安县城关镇张家村');
   });
 

@@ -17,10 +17,8 @@
  *   产业 yes; 小额贷款 yes; 财产保险 no (集中供养).
  *
  * In policy: H1, H2, H4 = 3户 6人. 兜底保障 2户3人, 残疾帮扶 1户1人, 慢性病帮扶 1户1人,
- * 健康扶贫 2户5人, 教育扶贫 1户1人, 产业扶贫 2户, 扶贫小额贷款 3户, 家庭财产保险 2户5人. The
- * county's own rule set (rules/counties/421122) adds 危房改造 (households only): every house here
- * is safe, so 0户. Its dibaoLine of 8100 changes nothing: H2's 5300 is below either line, but
- * 赵六 can work.
+ * 健康扶贫 2户5人, 教育扶贫 1户1人, 产业扶贫 2户, 扶贫小额贷款 3户, 家庭财产保险 2户5人 (the default
+ * rule set: no county rule set applies to 421122).
  */
 import type express from 'express';
 import { createApp } from '../../../src/app';
@@ -40,7 +38,7 @@ export const LIJIA = '421122001002';
 export const WANGJIA = '421122002001';
 
 export const EXPECTED_SENTENCE = '享受政策的贫困户共3户6人，其中享受兜底保障2户3人，残疾帮扶1户1人，慢性病帮扶1户1人，健康扶贫2户5人，'
-  + '教育扶贫1户1人，产业扶贫2户，扶贫小额贷款3户，家庭财产保险2户5人，危房改造0户。';
+  + '教育扶贫1户1人，产业扶贫2户，扶贫小额贷款3户，家庭财产保险2户5人。';
 
 /** [name, 户数, 人数] rows of the 汇总 sheet, in POLICY.md's order. */
 export const EXPECTED_SUMMARY: [string, number, number | null][] = [
@@ -53,7 +51,6 @@ export const EXPECTED_SUMMARY: [string, number, number | null][] = [
   ['产业扶贫', 2, null],
   ['扶贫小额贷款', 3, null],
   ['家庭财产保险', 2, 5],
-  ['危房改造', 0, null],
 ];
 
 let seq = 100;
