@@ -6,7 +6,7 @@ import { Collection } from './collection';
 import { CursorStore } from './cursors';
 import { MongoCommandError } from './errors';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
-import { type Doc, pathValues, valueKey } from './keys';
+import { type Doc, pathValues } from './keys';
 import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
 import { Storage } from './storage';
 import { rawCache } from './raw-cache';
