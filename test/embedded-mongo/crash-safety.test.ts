@@ -4,7 +4,7 @@
 // connections, kills it with SIGKILL mid-stream, reopens the folder and checks that every
 // acknowledged write is there. Skipped against a real MongoDB.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,32 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'src', 'embedded-mongo', 'cli.ts');
-
-function spawnCli(dir: string): Promise<{ child: ChildProcess; uri: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--data-dir', dir, '--port', '0'], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the CLI printed no URI within 20 s:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /mongodb:\/\/[^\s"']+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, uri: m[0] });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the CLI exited with ${code} before printing a URI:\n${out}`));
-    });
-  });
-}
+import { spawnEngineProcess as spawnCli } from '../helpers/engine-process';
 
 describe('embedded-mongo compatibility: crash safety (kill -9 of a child engine)', function () {
   this.timeout(120_000);

@@ -3,15 +3,14 @@
 // gets a clear error)"). Each test starts its own engine on its own temporary folder, so the
 // whole file is skipped against a real MongoDB.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'src', 'embedded-mongo', 'cli.ts');
+import { spawnEngineProcess as spawnCli } from '../helpers/engine-process';
 
 const householdSchema = new mongoose.Schema(
   {
@@ -36,31 +35,6 @@ async function closeEngine(h: { engine: EmbeddedMongo; conn: mongoose.Connection
   if (!h) return;
   await h.conn.close();
   await h.engine.close();
-}
-
-/** Starts `npm run db`'s entry point as a child process and resolves with its URI. */
-function spawnCli(dir: string): Promise<{ child: ChildProcess; uri: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--data-dir', dir, '--port', '0'], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the CLI printed no URI within 20 s:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /mongodb:\/\/[^\s"']+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, uri: m[0] });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the CLI exited with ${code} before printing a URI:\n${out}`));
-    });
-  });
 }
 
 describe('embedded-mongo compatibility: durability across restarts (own engine)', function () {
