@@ -13,7 +13,7 @@
  */
 import mongoose from 'mongoose';
 import { AuditModel } from '../../audit/audit.model';
-import { HouseholdModel, personIdOf } from '../../registry/household.model';
+import { HouseholdModel, personIdOf, toHouseholdJson, type StoredHouseholdDoc } from '../../registry/household.model';
 import type { Household } from '../../registry/household.types';
 import type { Actor } from '../../users/actor';
 
@@ -96,10 +96,12 @@ export async function insertNewHouseholds(actor: Actor, households: Household[],
       return;
     }
     result.inserted.add(i);
-    const h = households[i];
+    // The trail keeps what the registry's create keeps: the stored household as the API shows it
+    // (member ids, version, timestamps), made from the document just written, not read back.
+    const after = toHouseholdJson(docs[k] as unknown as StoredHouseholdDoc);
     audit.push({
       at: now, userId: actor.userId, username: actor.username, role: actor.role, action: 'household.create',
-      entity: 'household', entityId: h.code, regionCode: h.regionCode, before: null, after: h, details: { via: 'import', importId: options.importId },
+      entity: 'household', entityId: after.code, regionCode: after.regionCode, before: null, after, details: { via: 'import', importId: options.importId },
     });
   });
   if (audit.length) await AuditModel.insertMany(audit as never[], { ordered: true, lean: true } as never);
