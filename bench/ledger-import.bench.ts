@@ -10,6 +10,8 @@
  *
  *   npx tsx bench/ledger-import.bench.ts            (or `npm run bench -- ledger-import`)
  *   LEDGER_IMPORT_HOUSEHOLDS=10000 npx tsx bench/ledger-import.bench.ts
+ *   LEDGER_IMPORT_DRY_RUN=1 …   the same import as a dry run: reading, typing and validation
+ *                                without the writes, to tell their cost from the engine's
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +33,7 @@ function mb(bytes: number): string {
 
 export async function run(): Promise<boolean> {
   const households = Number(process.env.LEDGER_IMPORT_HOUSEHOLDS ?? 100_000);
+  const dryRun = process.env.LEDGER_IMPORT_DRY_RUN === '1';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ledger-import-'));
   const file = path.join(dir, 'county.national-member-detail.xlsx');
   const connection = await connect({ dataDir: path.join(dir, 'data') });
@@ -50,7 +53,7 @@ export async function run(): Promise<boolean> {
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
     started = process.hrtime.bigint();
     const cpuBefore = process.cpuUsage();
-    const job = await importFile({ file, layout: 'national-member-detail', actor: systemActor, limits: { maxRows: 2_000_000 } });
+    const job = await importFile({ file, layout: 'national-member-detail', dryRun, actor: systemActor, limits: { maxRows: 2_000_000 } });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -61,7 +64,7 @@ export async function run(): Promise<boolean> {
     const rate = job.rows / seconds;
     const okRate = rate >= TARGET_ROWS_PER_SECOND;
     const okMem = peakRss < TARGET_PEAK_BYTES;
-    console.log(`import: ${job.rows} rows, ${job.imported.households} households (${storedCount} stored, ${job.errorCount} errors) in ${seconds.toFixed(2)} s`
+    console.log(`import${dryRun ? ' (dry run: nothing written)' : ''}: ${job.rows} rows, ${job.imported.households} households (${storedCount} stored, ${job.errorCount} errors) in ${seconds.toFixed(2)} s`
       + ` = ${Math.round(rate).toLocaleString('en')} rows/s (target ≥ ${TARGET_ROWS_PER_SECOND.toLocaleString('en')}: ${okRate ? 'met' : 'NOT met'});`
       + ` peak RSS ${mb(peakRss)} (target < 1 GB: ${okMem ? 'met' : 'NOT met'})`);
     // On a shared machine the wall clock includes other processes' time; CPU time does not.

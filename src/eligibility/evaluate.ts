@@ -135,7 +135,25 @@ function parametersFor(rules: LoadedRules, regionCode: string, asOf: string): Re
 
 // ---------------------------------------------------------------- engines, one per rule set per thread
 
-interface EngineEntry { engine: Engine; rules: CompiledRule[] }
+interface EngineEntry {
+  engine: Engine;
+  rules: CompiledRule[];
+  /** The tail of this engine's runs: they must not overlap (see `runAlone`). */
+  tail: Promise<unknown>;
+}
+
+/**
+ * json-rules-engine keeps one `status` per Engine, and a run that finishes marks it FINISHED,
+ * which stops every other run still in progress on the same Engine: overlapping runs gave
+ * households with no eligible category (PERF-NOTES.md; seen in the export's batch pipeline).
+ * Runs on one Engine are therefore chained; parallelism comes from worker threads, each with
+ * its own engines.
+ */
+function runAlone<T>(entry: EngineEntry, work: () => Promise<T>): Promise<T> {
+  const result = entry.tail.then(work, work);
+  entry.tail = result.catch(() => undefined);
+  return result;
+}
 
 const engines = new Map<string, EngineEntry>();
 
@@ -177,7 +195,7 @@ function engineFor(rules: LoadedRules, ruleSet: LoadedRuleSet, asOf: string): En
     for (const s of rule.subBenefits) if (s.condition) add(`${rule.key}#${s.id}`, s.condition, rule);
     for (const t of rule.types) if (t.condition) add(`${rule.key}#${t.id}`, t.condition, rule);
   }
-  entry = { engine, rules: inForce };
+  entry = { engine, rules: inForce, tail: Promise.resolve() };
   if (engines.size > 100) engines.clear();
   engines.set(key, entry);
   return entry;
@@ -290,10 +308,11 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
   let monitoringSeen = false;
 
   for (const ruleSet of ruleSetsFor(rules, regionCode)) {
-    const { engine, rules: inForce } = engineFor(rules, ruleSet, asOf);
+    const entry = engineFor(rules, ruleSet, asOf);
+    const inForce = entry.rules;
     if (inForce.length === 0) continue;
     if (ruleSet !== rules.base) determination.additions.push({ id: ruleSet.id, version: ruleSet.version });
-    const { results, failureResults } = await engine.run(runtime);
+    const { results, failureResults } = await runAlone(entry, () => entry.engine.run(runtime));
     const trees = new Map<string, any>();
     for (const r of results) trees.set(r.name as string, r.conditions);
     for (const r of failureResults) trees.set(r.name as string, r.conditions);

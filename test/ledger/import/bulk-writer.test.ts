@@ -25,8 +25,8 @@ function comparable(raw: Raw): Record<string, unknown> {
 }
 
 function withoutIds(json: Record<string, unknown> & { members: { id: string }[] }): Record<string, unknown> {
-  const { createdAt, updatedAt, ...rest } = json;
-  return { ...rest, members: json.members.map(({ id, ...m }) => m) };
+  const { createdAt: _createdAt, updatedAt: _updatedAt, ...rest } = json;
+  return { ...rest, members: json.members.map(({ id: _id, ...m }) => m) };
 }
 
 async function storedAndTrail(code: string): Promise<{ raw: Raw; json: Record<string, unknown> & { members: { id: string }[] }; after: Record<string, unknown> & { members: { id: string }[] } }> {
