@@ -16,7 +16,8 @@ export function plainCell(value: unknown): PlainCell {
   if (typeof value === 'string') {
     if (value.trim() === '') return null;
     // Our exports neutralise formula-like text with a leading ' (SECURITY.md "Excel out"); read it back as typed.
-    return /^'[=+\-@\t\r\0]/.test(value) ? value.slice(1) : value;
+    // The first character decides (no regex per cell: a county is millions of cells).
+    return value.charCodeAt(0) === 39 && /^'[=+\-@\t\r\0]/.test(value) ? value.slice(1) : value;
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'boolean' || value instanceof Date) return value;
