@@ -53,18 +53,9 @@ async function demo(): Promise<void> {
   await createUser(systemActor, { username: 'county-demo', password: countyPassword, role: 'county', regionCodes: [county] });
   const job = await importFile({ file: LEDGER, layout: 'national-member-detail', actor: systemActor });
 
-  let sentence = '(no eligibility run: the eligibility module is not there)';
-  let runId: string | null = null;
-  try {
-    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
-    const runs = require('./eligibility/run.service') as typeof import('./eligibility/run.service');
-    const { id } = await runs.createRun(systemActor, { regionCode: county, asOf: AS_OF });
-    runId = id;
-    const summary = await runs.executeRun(id);
-    sentence = summary.sentence ?? sentence;
-  } catch (err) {
-    sentence = `(the eligibility run failed: ${(err as Error).message})`;
-  }
+  const runs = require('./eligibility/run.service') as typeof import('./eligibility/run.service'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { id: runId } = await runs.createRun(systemActor, { regionCode: county, asOf: AS_OF });
+  const { sentence } = await runs.executeRun(runId);
 
   const api = `${url}/api/v1`;
   const lines = [
@@ -83,7 +74,8 @@ async function demo(): Promise<void> {
     `    curl -s -X POST ${api}/auth/login -H 'content-type: application/json' -d '{"username":"county-demo","password":"${countyPassword}"}'`,
     `    ${api}/households?limit=20`,
     `    ${api}/regions?parent=${county}`,
-    ...(runId ? [`    ${api}/eligibility/runs/${runId}`, `    ${api}/eligibility/runs/${runId}/findings.xlsx`] : []),
+    `    ${api}/eligibility/runs/${runId}`,
+    `    ${api}/eligibility/runs/${runId}/findings.xlsx`,
     `    ${api}/exports/ledger.xlsx?regionCode=${county}`,
     `    ${api}/imports/${job.id}`,
     `    ${url}/health`,
