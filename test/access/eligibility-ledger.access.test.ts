@@ -159,7 +159,7 @@ describe('access to eligibility, imports and exports by role and region', () => 
      * The sample ledger covers 青山县 (421199) with three townships; the importer's region is one
      * township. CASE 1: rows of that township are written, each household with its audit entry.
      * CASE 2: rows elsewhere are refused with a row error, and nothing of them is written.
-     * CASE 3: the import itself is logged once.
+     * CASE 3: the import itself is logged once. CASE 4: under the importer's region.
      */
     it('imports the rows inside the importer\'s region and refuses the others with a row error', async function () {
       this.timeout(120_000);
@@ -185,6 +185,10 @@ describe('access to eligibility, imports and exports by role and region', () => 
       const created = await AuditModel.find({ action: 'household.create', regionCode: { $regex: '^421199' } }, { entityId: 1 }).lean();
       expect(created.map((e) => e.entityId).sort()).to.deep.equal(written.map((h) => h.code).sort());
       expect(await AuditModel.countDocuments({ action: 'import', entityId: job.id })).to.equal(1);
+      // CASE 4: the import is logged under the importer's region, so that region's auditor sees it.
+      const auditor = await tokenFor('auditor', ['421199000000']);
+      const trail = await request(app).get('/api/v1/audit?action=import').set('Authorization', `Bearer ${auditor}`).expect(200);
+      expect(trail.body.items.map((e: { entityId: string }) => e.entityId)).to.deep.equal([job.id]);
     });
   });
 

@@ -324,15 +324,24 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
       throw err;
     }
     await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'failed', failure: known, counts: counters, errors, errorCount, finishedAt: new Date() } });
-    await recordAudit(actor, { action: 'import', entity: 'import', entityId: id, details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, errors: errorCount, refused: known.code } });
+    await recordAudit(actor, { action: 'import', entity: 'import', entityId: id, regionCode: importRegion(actor), details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, errors: errorCount, refused: known.code } });
     return viewOf(await loadJob(id));
   }
   await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'done', counts: counters, errors, errorCount, finishedAt: new Date() } });
   await recordAudit(actor, {
-    action: 'import', entity: 'import', entityId: id,
+    action: 'import', entity: 'import', entityId: id, regionCode: importRegion(actor),
     details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, created: counters.created, updated: counters.updated, unchanged: counters.unchanged, failed: counters.failed, errors: errorCount },
   });
   return viewOf(await loadJob(id));
+}
+
+/**
+ * The region an import is logged under, so that auditors of that region see it in GET /audit:
+ * the importer's own region when it has one; a user of several regions (or the command line's
+ * whole-country actor) leaves it to admins.
+ */
+function importRegion(actor: Actor): string | null {
+  return actor.regionCodes.length === 1 && !/^0{12}$/.test(actor.regionCodes[0]) ? actor.regionCodes[0] : null;
 }
 
 function isUnreadable(err: unknown): boolean {
