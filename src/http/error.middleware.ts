@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import Joi from 'joi';
 import mongoose from 'mongoose';
 import { AppError, errorBody, type ErrorCode } from './errors';
+import { config } from '../config';
 import { logger } from './request-logger';
 
 interface FieldProblem {
@@ -78,10 +79,28 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
     res.destroy();
     return;
   }
+  discardUnreadBody(req);
   res.status(status).json(body);
 }
 
 /** The catch-all for routes nobody serves. */
-export function notFound(_req: Request, res: Response): void {
+export function notFound(req: Request, res: Response): void {
+  discardUnreadBody(req);
   res.status(404).json(errorBody('NOT_FOUND'));
+}
+
+/**
+ * A request refused before its body was read (an upload answered 403 by the permission guard)
+ * still has bytes on the way. Reading them to nowhere lets the client finish sending and read
+ * the answer; otherwise the socket closes under it and the client sees EPIPE instead of the
+ * error. Past the largest upload the service would accept, the connection is cut instead.
+ */
+function discardUnreadBody(req: Request): void {
+  if (req.complete || req.readableEnded || req.destroyed) return;
+  let received = 0;
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > config.importMaxBytes) req.socket.destroy();
+  });
+  req.resume();
 }
