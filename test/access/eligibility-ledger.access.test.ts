@@ -14,6 +14,7 @@ import { createHousehold } from '../../src/registry/household.service';
 import type { StoredHousehold } from '../../src/registry/household.types';
 import { systemActor, type Role } from '../../src/users/actor';
 import { resetLoginLimits, tokenFor } from '../helpers/auth';
+import { binary } from '../helpers/binary';
 import { buildHousehold } from '../helpers/builders';
 import { resetDatabase } from '../helpers/db';
 
@@ -125,11 +126,7 @@ describe('access to eligibility, imports and exports by role and region', () => 
         if (status !== 'done') await new Promise((r) => setTimeout(r, 100));
       }
       expect(status).to.equal('done');
-      const res = await as('auditorA').get(`/eligibility/runs/${body.id}/findings.xlsx`).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await as('auditorA').get(`/eligibility/runs/${body.id}/findings.xlsx`).buffer(true).parse(binary);
       expect(res.status).to.equal(200);
       expect((res.body as Buffer).subarray(0, 2).toString()).to.equal('PK');
       const entry = await AuditModel.findOne({ action: 'export', entity: 'findings', entityId: body.id }).lean();

@@ -25,6 +25,7 @@ import { createHousehold } from '../../src/registry/household.service';
 import type { Household } from '../../src/registry/household.types';
 import { systemActor } from '../../src/users/actor';
 import { tokenFor } from '../helpers/auth';
+import { binary } from '../helpers/binary';
 import { buildHousehold as buildHouseholdIn, buildMember } from '../helpers/builders';
 import { resetDatabase } from '../helpers/db';
 import { makeIdNumber, withWrongCheckDigit } from '../helpers/id-numbers';
@@ -50,12 +51,6 @@ async function waitForRun(token: string, id: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the run did not finish');
-}
-
-function binaryParser(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
 describe('eligibility routes', () => {
@@ -241,7 +236,7 @@ describe('eligibility routes', () => {
     });
 
     it('downloads the findings as a workbook, one sheet per finding type, ID numbers masked', async () => {
-      const res = await request(app).get(`/api/v1/eligibility/runs/${runId}/findings.xlsx`).set(bearer(auditor)).buffer(true).parse(binaryParser as never);
+      const res = await request(app).get(`/api/v1/eligibility/runs/${runId}/findings.xlsx`).set(bearer(auditor)).buffer(true).parse(binary);
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.contain('spreadsheetml');
       const workbook = new ExcelJS.Workbook();

@@ -14,19 +14,9 @@ import { maskIdNumber } from '../../../src/registry/id-number';
 import { systemActor } from '../../../src/users/actor';
 import { resetDatabase } from '../../helpers/db';
 import { tokenFor } from '../../helpers/auth';
+import { binary, openWorkbook } from '../../helpers/binary';
 import { AS_OF, COUNTY, ZHANGJIA, exportApp, loadFixture, type Fixture } from './fixture';
 
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-async function openWorkbook(body: Buffer): Promise<ExcelJS.Workbook> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(body as unknown as ExcelJS.Buffer);
-  return wb;
-}
 
 /** RFC 4180, as a spreadsheet program reads it: quoted fields may hold commas, quotes and line breaks. */
 function parseCsv(text: string): string[][] {

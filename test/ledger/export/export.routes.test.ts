@@ -8,22 +8,11 @@ import { loadLayout } from '../../../src/ledger/layout';
 import { maskIdNumber } from '../../../src/registry/id-number';
 import { resetDatabase } from '../../helpers/db';
 import { tokenFor } from '../../helpers/auth';
+import { binary, openWorkbook } from '../../helpers/binary';
 import {
   AS_OF, CHENGGUAN, COUNTY, EXPECTED_SENTENCE, EXPECTED_SUMMARY, WANGJIA, ZHANGJIA, exportApp, loadFixture, type Fixture,
 } from './fixture';
 
-/** supertest's binary parser: the body as one Buffer. */
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-async function openWorkbook(body: Buffer): Promise<ExcelJS.Workbook> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(body as unknown as ExcelJS.Buffer);
-  return wb;
-}
 
 /** Cell texts of a sheet row, by column number (1-based), as strings or numbers. */
 function rowValues(ws: ExcelJS.Worksheet, row: number): unknown[] {

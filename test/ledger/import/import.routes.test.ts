@@ -15,6 +15,7 @@ import type { Household } from '../../../src/registry/household.types';
 import type { SyntheticCounty } from '../../../src/ledger/synthetic-county';
 import { resetDatabase } from '../../helpers/db';
 import { tokenFor } from '../../helpers/auth';
+import { binary } from '../../helpers/binary';
 import {
   COUNTY_CODE, COUNTY_NAME, NATIONAL_HEADER, handmadeFile, householdsOf, layoutFile, loadCountyRegions, nationalRow,
   removeTmpFiles, testCounty,
@@ -289,11 +290,7 @@ describe('POST /imports', () => {
       const res = await upload(await handmadeFile({ title: '台账', header: NATIONAL_HEADER, rows })).expect(200);
       expect(res.body.failed).to.equal(1);
       const download = await request(app).get(`/api/v1/imports/${res.body.id}/errors.xlsx`).set('Authorization', `Bearer ${token}`)
-        .buffer(true).parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        }).expect(200);
+        .buffer(true).parse(binary).expect(200);
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load(download.body as unknown as ExcelJS.Buffer);
       const ws = workbook.worksheets[0];
