@@ -26,6 +26,64 @@ export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 
   monitoringCandidate: Compact<Determination['monitoringCandidate']>;
 };
 
+/**
+ * One household's stored result of a run, without the run id: built where the household was
+ * evaluated (a worker thread), so the run's main thread, which also serves the embedded
+ * database, only adds the run id and inserts.
+ *
+ * The determination and the findings are JSON, stored as UTF-8 bytes (BSON binary): nothing
+ * queries inside them (the `categories` and `findingTypes` filters do). Nested documents were
+ * most of a county run's BSON work; as text, decoding the 3–4 KB string of every inserted result
+ * was still 9% of the main thread's profile, where bytes are copied as they are. Each is its own
+ * ArrayBuffer (TextEncoder), so a worker hands them over without copying (`transferables`).
+ */
+export interface StoredResult {
+  householdCode: string;
+  regionCode: string | null;
+  inPolicy: boolean | null;
+  categories: string[];
+  findingTypes: string[];
+  determination: Uint8Array;
+  findings: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+
+export function storedResult(d: Determination, findings: Finding[]): StoredResult {
+  return {
+    householdCode: d.householdCode ?? '', regionCode: d.regionCode, inPolicy: d.inPolicy,
+    categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
+    findingTypes: [...new Set(findings.map((f) => f.type))],
+    determination: utf8.encode(JSON.stringify(compactDetermination(d))),
+    findings: utf8.encode(JSON.stringify(findings)),
+  };
+}
+
+/** The buffers a worker transfers with a batch of stored results. */
+export function transferables(results: StoredResult[]): ArrayBuffer[] {
+  return results.flatMap((r) => [r.determination.buffer as ArrayBuffer, r.findings.buffer as ArrayBuffer]);
+}
+
+/** JSON read back from a stored field: bytes (a BSON binary or a Buffer) or, stored earlier, text. */
+function storedJson(stored: unknown): unknown {
+  if (typeof stored === 'string') return JSON.parse(stored);
+  if (stored instanceof Uint8Array) return JSON.parse(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString('utf8'));
+  const bytes = (stored as { buffer?: unknown } | null)?.buffer; // a BSON Binary
+  if (bytes instanceof Uint8Array) return storedJson(bytes);
+  return stored;
+}
+
+/** The compacted determination of a stored result. */
+export function storedDetermination(stored: unknown): StoredDetermination {
+  return storedJson(stored) as StoredDetermination;
+}
+
+/** The findings of a stored result (results stored before they were JSON: the array itself). */
+export function storedFindings(stored: unknown): Finding[] {
+  const findings = storedJson(stored);
+  return Array.isArray(findings) ? (findings as Finding[]) : [];
+}
+
 /** Rule, sub-benefit and monitoring-type id → name, for every rule of the loaded sets. */
 export function ruleNames(rules: LoadedRules): Record<string, string> {
   const names: Record<string, string> = {};

@@ -2,24 +2,23 @@
  * Evaluates one household on one date against the loaded rule sets, with json-rules-engine, and
  * writes the determination JSON of DESIGN.md with a full explanation.
  *
- * Driven as PERF-NOTES.md measured: one long-lived Engine per rule set (and set of rules in force)
- * per thread, one precomputed fact object per household read through a trivial pathResolver, and
- * parameter values as a second fact object resolved once per date and region.
- *
- * The engine decides every condition; this module then reads the result tree in three-valued
+ * The engine (rule.engine.ts: one long-lived Engine per rule set and set of rules in force, per
+ * thread) decides every condition against one precomputed fact object per household and the
+ * parameter values resolved once per date and region; this module then composes the recorded
+ * conditions into each rule's result in three-valued
  * logic, because a rule whose outcome hangs on a fact the record lacks is "undetermined", never
  * "not eligible" (POLICY.md "Words"): a condition on an unknown fact is unknown; `all` is false if
  * any child is false, else unknown if any is unknown; `any` is true if any child is true, else
  * unknown if any is unknown. The engine itself, told to allow undefined facts, would call such a
  * condition false.
  */
-import { Engine, type RuleProperties } from 'json-rules-engine';
 import type { Household } from '../registry/household.types';
 import { membersWhere } from './facts/count.fact';
 import { computeFacts, type FactContext, type HouseholdFacts, type MemberPredicateName } from './facts';
 import { resolveParameter, type ResolvedParameter } from './parameters';
+import { buildRuleEngine, parameterFact, type EngineLeaf, type RuleEngine } from './rule.engine';
 import {
-  currentRules, ruleSetsFor, rulesInForce, type CompiledCondition, type CompiledRule, type LoadedRules, type LoadedRuleSet,
+  currentRules, ruleSetsFor, rulesInForce, type CompiledCondition, type LoadedRules, type LoadedRuleSet,
 } from './ruleset.loader';
 
 // ---------------------------------------------------------------- the determination JSON
@@ -135,69 +134,30 @@ function parametersFor(rules: LoadedRules, regionCode: string, asOf: string): Re
 
 // ---------------------------------------------------------------- engines, one per rule set per thread
 
-interface EngineEntry {
-  engine: Engine;
-  rules: CompiledRule[];
-  /** The tail of this engine's runs: they must not overlap (see `runAlone`). */
-  tail: Promise<unknown>;
-}
-
 /**
- * json-rules-engine keeps one `status` per Engine, and a run that finishes marks it FINISHED,
- * which stops every other run still in progress on the same Engine: overlapping runs gave
- * households with no eligible category (PERF-NOTES.md; seen in the export's batch pipeline).
- * Runs on one Engine are therefore chained; parallelism comes from worker threads, each with
- * its own engines.
+ * Engines by the rules in force (two dates with the same rules share one), and the engine of each
+ * rule set and date, looked up first because this runs for every household. Hot paths here
+ * avoid closures created per household: under tsx every named closure also costs a
+ * `defineProperty` for its name (esbuild keepNames), 1.5% of a profile.
  */
-function runAlone<T>(entry: EngineEntry, work: () => Promise<T>): Promise<T> {
-  const result = entry.tail.then(work, work);
-  entry.tail = result.catch(() => undefined);
-  return result;
-}
+const engines = new Map<string, RuleEngine>();
+const engineByDate = new WeakMap<LoadedRuleSet, Map<string, RuleEngine>>();
 
-const engines = new Map<string, EngineEntry>();
-
-/** The fact objects are flat: a path is a key. The default JSONPath resolver halved throughput. */
-const pathResolver = (object: any, path: string) => object[path];
-
-function paramKey(p: { name: string; key: string | null }): string {
-  return p.key === null ? p.name : `${p.name}.${p.key}`;
-}
-
-function toEngineCondition(c: CompiledCondition): any {
-  if (c.kind === 'all') return { all: c.children.map(toEngineCondition) };
-  if (c.kind === 'any') return { any: c.children.map(toEngineCondition) };
-  if (c.kind === 'not') return { not: toEngineCondition(c.child) };
-  return {
-    fact: 'h', path: c.fact, operator: c.operator,
-    value: c.parameter ? { fact: 'p', path: paramKey(c.parameter) } : c.value,
-  };
-}
-
-/** A rule's top condition as the engine wants it: always a boolean group at the top. */
-function topCondition(c: CompiledCondition): any {
-  const e = toEngineCondition(c);
-  return c.kind === 'leaf' ? { all: [e] } : e;
-}
-
-function engineFor(rules: LoadedRules, ruleSet: LoadedRuleSet, asOf: string): EngineEntry {
+function engineFor(rules: LoadedRules, ruleSet: LoadedRuleSet, asOf: string): RuleEngine {
+  let byDate = engineByDate.get(ruleSet);
+  let entry = byDate?.get(asOf);
+  if (entry) return entry;
   const inForce = rulesInForce(ruleSet, asOf);
   const key = `${rules.hash}|${ruleSet.id}|${inForce.map((r) => r.key).join(',')}`;
-  let entry = engines.get(key);
-  if (entry) return entry;
-  const engine = new Engine([], { allowUndefinedFacts: true, pathResolver });
-  const add = (name: string, condition: CompiledCondition, rule: CompiledRule) => {
-    const props: RuleProperties = { name, conditions: topCondition(condition), event: { type: rule.kind, params: { id: rule.id } } };
-    engine.addRule(props);
-  };
-  for (const rule of inForce) {
-    add(rule.key, rule.condition, rule);
-    for (const s of rule.subBenefits) if (s.condition) add(`${rule.key}#${s.id}`, s.condition, rule);
-    for (const t of rule.types) if (t.condition) add(`${rule.key}#${t.id}`, t.condition, rule);
+  entry = engines.get(key);
+  if (!entry) {
+    entry = buildRuleEngine(inForce);
+    if (engines.size > 100) engines.clear();
+    engines.set(key, entry);
   }
-  entry = { engine, rules: inForce, tail: Promise.resolve() };
-  if (engines.size > 100) engines.clear();
-  engines.set(key, entry);
+  if (!byDate) engineByDate.set(ruleSet, byDate = new Map());
+  if (byDate.size > 1000) byDate.clear();
+  byDate.set(asOf, entry);
   return entry;
 }
 
@@ -205,27 +165,30 @@ function engineFor(rules: LoadedRules, ruleSet: LoadedRuleSet, asOf: string): En
 
 interface Judgement { result: Tri; conditions: ConditionResult[]; missing: Set<string> }
 
-function judge(c: CompiledCondition, node: any, facts: HouseholdFacts, params: ResolvedParameters, out: Judgement): Tri {
+/** What the engine recorded for one household, and what the conditions are compared with. */
+interface Recorded { engine: RuleEngine; leaves: EngineLeaf[]; facts: HouseholdFacts; params: ResolvedParameters }
+
+function judge(c: CompiledCondition, run: Recorded, out: Judgement): Tri {
   if (c.kind === 'all' || c.kind === 'any') {
-    const children: any[] = node?.[c.kind] ?? [];
     let unknown = false;
     let decided: boolean | undefined;
-    c.children.forEach((child, i) => {
-      const r = judge(child, children[i], facts, params, out);
+    for (const child of c.children) {
+      const r = judge(child, run, out);
       if (r === null) unknown = true;
-      else if (c.kind === 'all' && r === false) decided = false;
-      else if (c.kind === 'any' && r === true) decided = true;
-    });
+      else if (c.kind === 'all' && r === false) decided ??= false;
+      else if (c.kind === 'any' && r === true) decided ??= true;
+    }
     if (decided !== undefined) return decided;
     return unknown ? null : c.kind === 'all';
   }
   if (c.kind === 'not') {
-    const r = judge(c.child, node?.not, facts, params, out);
+    const r = judge(c.child, run, out);
     return r === null ? null : !r;
   }
-  const factValue = node && 'factResult' in node ? node.factResult : facts.values[c.fact];
-  const resolved = c.parameter ? params.byName[c.parameter.name] : undefined;
-  const value = c.parameter ? params.flat[paramKey(c.parameter)] : c.value;
+  const node = run.leaves[run.engine.leafIndex.get(c)!];
+  const factValue = node && 'factResult' in node ? node.factResult : run.facts.values[c.fact];
+  const resolved = c.parameter ? run.params.byName[c.parameter.name] : undefined;
+  const value = c.parameter ? run.params.flat[parameterFact(c.parameter)] : c.value;
   let result: Tri;
   if (factValue === undefined) {
     out.missing.add(c.fact);
@@ -244,18 +207,24 @@ function judge(c: CompiledCondition, node: any, facts: HouseholdFacts, params: R
   return result;
 }
 
-function judgeRule(c: CompiledCondition | null, tree: any, facts: HouseholdFacts, params: ResolvedParameters): Judgement {
+function judgeRule(c: CompiledCondition | null, run: Recorded): Judgement {
   const out: Judgement = { result: true, conditions: [], missing: new Set() };
   if (c === null) return out;
-  // Rules are registered with a boolean group on top; a single leaf was wrapped in `all`.
-  const node = c.kind === 'leaf' ? tree?.all?.[0] : tree;
-  out.result = judge(c, node, facts, params, out);
+  out.result = judge(c, run, out);
   return out;
 }
 
 function and(a: Tri, b: Tri): Tri {
   if (a === false || b === false) return false;
   return a === null || b === null ? null : true;
+}
+
+/** A counted member: its place in the list and its id. (A module function: see `engineFor`.) */
+function memberRefs(members: readonly unknown[], indexes: number[]): MemberRef[] {
+  return indexes.map((i) => {
+    const id = (members[i] as { id?: unknown } | undefined)?.id;
+    return { index: i, id: typeof id === 'string' ? id : null };
+  });
 }
 
 const categoryStatus = (t: Tri): CategoryStatus => (t === true ? 'eligible' : t === false ? 'not-eligible' : 'undetermined');
@@ -283,12 +252,7 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
   const regionCode = typeof household.regionCode === 'string' ? household.regionCode : '';
   const params = parametersFor(rules, regionCode, asOf);
   const facts = computeFacts(household, asOf, params.values, options.context);
-  const runtime = { h: facts.values, p: params.flat };
   const members = Array.isArray(household.members) ? household.members : [];
-  const memberRef = (i: number): MemberRef => {
-    const id = (members[i] as { id?: unknown } | undefined)?.id;
-    return { index: i, id: typeof id === 'string' ? id : null };
-  };
 
   const determination: Determination = {
     asOf,
@@ -308,18 +272,15 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
   let monitoringSeen = false;
 
   for (const ruleSet of ruleSetsFor(rules, regionCode)) {
-    const entry = engineFor(rules, ruleSet, asOf);
-    const inForce = entry.rules;
+    const engine = engineFor(rules, ruleSet, asOf);
+    const inForce = engine.rules;
     if (inForce.length === 0) continue;
     if (ruleSet !== rules.base) determination.additions.push({ id: ruleSet.id, version: ruleSet.version });
-    const { results, failureResults } = await runAlone(entry, () => entry.engine.run(runtime));
-    const trees = new Map<string, any>();
-    for (const r of results) trees.set(r.name as string, r.conditions);
-    for (const r of failureResults) trees.set(r.name as string, r.conditions);
+    const run: Recorded = { engine, leaves: await engine.run(facts.values, params.flat), facts, params };
 
     for (const rule of inForce) {
       for (const p of rule.parameters) usedParameters.add(p);
-      const j = judgeRule(rule.condition, trees.get(rule.key), facts, params);
+      const j = judgeRule(rule.condition, run);
       const missingFacts = j.result === null ? [...j.missing] : [];
       if (rule.kind === 'category') {
         const status = categoryStatus(j.result);
@@ -327,19 +288,19 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
         let counted: MemberRef[] = [];
         if (rule.persons !== null) {
           if (status === 'eligible') {
-            counted = membersWhere(facts.memberFlags[rule.persons as MemberPredicateName]).map(memberRef);
+            counted = memberRefs(members, membersWhere(facts.memberFlags[rule.persons as MemberPredicateName]));
             persons = counted.length;
           } else if (status === 'not-eligible') persons = 0;
         }
         const subBenefits = rule.subBenefits.map((s): SubBenefitResult => {
-          const sj = judgeRule(s.condition, trees.get(`${rule.key}#${s.id}`), facts, params);
+          const sj = judgeRule(s.condition, run);
           const who = membersWhere(facts.memberFlags[s.persons as MemberPredicateName]);
           const holds = and(and(j.result, sj.result), who.length > 0 ? true : (facts.values[`${s.persons}Count`] === undefined ? null : false));
           const subStatus = categoryStatus(holds);
           return {
             id: s.id, name: s.name, status: subStatus,
             persons: subStatus === 'eligible' ? who.length : subStatus === 'not-eligible' ? 0 : null,
-            members: subStatus === 'eligible' ? who.map(memberRef) : [],
+            members: subStatus === 'eligible' ? memberRefs(members, who) : [],
           };
         });
         determination.categories.push({
@@ -362,7 +323,7 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
         };
         if (j.result === true) {
           for (const t of rule.types) {
-            const tj = judgeRule(t.condition, trees.get(`${rule.key}#${t.id}`), facts, params);
+            const tj = judgeRule(t.condition, run);
             if (tj.result === true) { m.type = t.id; break; }
             if (tj.result === null) {
               // Which type hangs on a missing fact: a candidate all the same, its type unknown.

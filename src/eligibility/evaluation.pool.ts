@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { evaluateWithFacts } from './evaluate';
-import type { WorkItem, WorkOutput, WorkRequest, WorkResponse } from './evaluate.worker';
-import { householdFindings } from './findings';
+import {
+  evaluateBatch, evaluateCountBatch, evaluateRunBatch, type CountBatchOutput, type RunBatchOutput, type WorkItem, type WorkOutput, type WorkRequest, type WorkResponse,
+} from './evaluate.worker';
 import type { LoadedRules } from './ruleset.loader';
 
-interface Pending { resolve(out: WorkOutput[]): void; reject(err: Error): void }
+interface Pending { resolve(out: WorkResponse): void; reject(err: Error): void }
 
 export class EvaluationPool {
   private readonly workers: Worker[] = [];
@@ -47,16 +47,16 @@ export class EvaluationPool {
     return this.workers.length;
   }
 
-  evaluate(asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
-    if (this.workers.length === 0) return this.evaluateHere(asOf, items);
-    // The least busy worker takes the batch.
-    const worker = this.workers.reduce((a, b) => (this.load.get(a)! <= this.load.get(b)! ? a : b));
-    const id = this.nextId++;
-    this.load.set(worker, this.load.get(worker)! + 1);
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, asOf, items } satisfies WorkRequest);
-    });
+  /** Determinations with their findings, in the order of `items`. */
+  async evaluate(asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
+    if (this.workers.length === 0) return this.evaluateHere(() => evaluateBatch(this.rules, asOf, items));
+    return (await this.post({ id: this.nextId++, asOf, items })).results!;
+  }
+
+  /** A batch of a run over a region: the results to store and the batch's summary counters. */
+  async evaluateForRun(asOf: string, items: WorkItem[], regionPrefix: string): Promise<RunBatchOutput> {
+    if (this.workers.length === 0) return this.evaluateHere(() => evaluateRunBatch(this.rules, asOf, items, regionPrefix));
+    return (await this.post({ id: this.nextId++, asOf, items, run: { regionPrefix } })).run!;
   }
 
   async close(): Promise<void> {
@@ -64,13 +64,29 @@ export class EvaluationPool {
     this.workers.length = 0;
   }
 
-  private async evaluateHere(asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
-    const out: WorkOutput[] = [];
-    for (const item of items) {
-      const { determination, facts } = await evaluateWithFacts(item.household, asOf, { rules: this.rules, context: { duplicatePersonIds: item.duplicatePersonIds } });
-      out.push({ determination, findings: householdFindings(item.household, determination, facts) });
-    }
-    return out;
+  /** A batch of a ledger export: which households pass `category` (null: all) and their 汇总 counters. */
+  async evaluateForCount(asOf: string, items: WorkItem[], regionPrefix: string, category: string | null): Promise<CountBatchOutput> {
+    if (this.workers.length === 0) return this.evaluateHere(() => evaluateCountBatch(this.rules, asOf, items, regionPrefix, category));
+    return (await this.post({ id: this.nextId++, asOf, items, count: { regionPrefix, category } })).count!;
+  }
+
+  /** With no workers, batches still run one after another (rule.engine.ts: one run per Engine at a time). */
+  private hereTail: Promise<unknown> = Promise.resolve();
+
+  private evaluateHere<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.hereTail.then(work, work);
+    this.hereTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private post(request: WorkRequest): Promise<WorkResponse> {
+    // The least busy worker takes the batch.
+    const worker = this.workers.reduce((a, b) => (this.load.get(a)! <= this.load.get(b)! ? a : b));
+    this.load.set(worker, this.load.get(worker)! + 1);
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      worker.postMessage(request);
+    });
   }
 
   private settle(worker: Worker, m: WorkResponse): void {
@@ -79,7 +95,7 @@ export class EvaluationPool {
     if (!p) return;
     this.pending.delete(m.id);
     if (m.error !== undefined) p.reject(new Error(m.error));
-    else p.resolve(m.results!);
+    else p.resolve(m);
   }
 
   private failAll(err: Error): void {

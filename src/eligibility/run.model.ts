@@ -43,12 +43,13 @@ const resultSchema = new Schema(
     categories: { type: [String], default: [] },
     findingTypes: { type: [String], default: [] },
     /**
-     * The determination, compacted (determination.codec.ts) and kept as JSON text: nothing
-     * queries inside it (the filters above do), and one string costs a fraction of a nested
-     * document to encode and decode as BSON, which dominated a county run's time.
+     * The determination, compacted, and the findings: JSON as UTF-8 bytes, since nothing queries
+     * inside them (the filters above do) and nested documents dominated a county run's BSON
+     * work (determination.codec.ts `storedResult`). Read them with `storedDetermination` and
+     * `storedFindings`.
      */
-    determination: { type: String, required: true },
-    findings: { type: Schema.Types.Mixed, default: [] },
+    determination: { type: Schema.Types.Mixed, required: true },
+    findings: { type: Schema.Types.Mixed, default: null },
   },
   { versionKey: false, strict: 'throw' },
 );

@@ -17,9 +17,9 @@ import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
-import { compactDetermination, expandDetermination, ruleNames } from './determination.codec';
+import { expandDetermination, ruleNames, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
-import type { WorkItem, WorkOutput } from './evaluate.worker';
+import type { WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
 import { ResultModel, RunModel } from './run.model';
 import { currentRules, rulesInForce, type LoadedRules } from './ruleset.loader';
@@ -112,16 +112,6 @@ export async function startRun(actor: Actor, input: { regionCode: string; asOf: 
   return { id };
 }
 
-function resultDoc(runId: mongoose.Types.ObjectId, out: WorkOutput): Record<string, unknown> {
-  const d = out.determination;
-  return {
-    runId, householdCode: d.householdCode ?? '', regionCode: d.regionCode, inPolicy: d.inPolicy,
-    categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
-    findingTypes: [...new Set(out.findings.map((f) => f.type))],
-    determination: JSON.stringify(compactDetermination(d)), findings: out.findings,
-  };
-}
-
 /** Runs a queued run to the end; records `done` with its summary, or `failed` with the reason. */
 export async function executeRun(id: string, options: RunOptions = {}): Promise<RunSummary> {
   const runId = new mongoose.Types.ObjectId(id);
@@ -155,11 +145,13 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
       await RunModel.updateOne({ _id: runId }, { $set: { 'progress.done': done, rate: Math.round(rate) } });
     };
 
+    const prefix = regionPrefix(run.regionCode);
     const dispatch = (items: WorkItem[]) => {
-      const job = pool!.evaluate(run.asOf, items).then(async (outputs) => {
-        for (const out of outputs) summary.add(out.determination);
-        await ResultModel.collection.insertMany(outputs.map((o) => resultDoc(runId, o)), { ordered: false });
-        done += outputs.length;
+      const job = pool!.evaluateForRun(run.asOf, items, prefix).then(async (batch) => {
+        summary.merge(batch.summary);
+        const docs = batch.results.map((r) => ({ runId, ...r }));
+        await ResultModel.collection.insertMany(docs, { ordered: false });
+        done += docs.length;
         await reportProgress();
       }).catch((err: Error) => {
         failure ??= err;
@@ -227,10 +219,13 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   // A list: full ID numbers only for roles that may see them in bulk, as in the findings workbook.
   const showIds = can(actor, 'id:view-bulk');
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
-  const items = docs.map((d) => ({
-    householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-    categories: d.categories, findings: findingsFor(d.findings ?? []), determination: expandDetermination(JSON.parse(d.determination), run.ruleNames ?? {}, d.findings ?? []),
-  }));
+  const items = docs.map((d) => {
+    const findings = storedFindings(d.findings);
+    return {
+      householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
+      categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings),
+    };
+  });
   return { items, total, page: query.page, limit: query.limit };
 }
 
@@ -276,7 +271,7 @@ export async function writeFindingsWorkbook(actor: Actor, id: string, out: Writa
     ];
     const cursor = ResultModel.find({ runId: run._id, findingTypes: type }).sort({ householdCode: 1 }).lean().cursor();
     for await (const doc of cursor as AsyncIterable<any>) {
-      for (const f of (doc.findings as Finding[]).filter((x) => x.type === type)) {
+      for (const f of storedFindings(doc.findings).filter((x) => x.type === type)) {
         const ids = (f.idNumbers ?? []).map((n) => (showIds ? n : maskIdNumber(n))).join('、');
         sheet.addRow({
           householdCode: safeCellValue(f.householdCode), regionCode: safeCellValue(f.regionCode), type: safeCellValue(name),

@@ -96,6 +96,35 @@ export class SummaryBuilder {
     else if (m.status === 'undetermined' || (m.candidate === true && !m.type)) this.monitoring.undetermined++;
   }
 
+  /**
+   * Adds the counters of another builder's `result()`: a run's worker threads each count their
+   * own batches and send the counters, not the determinations (evaluation.pool.ts).
+   */
+  merge(part: Omit<RunSummary, 'sentence'>): void {
+    this.evaluated += part.evaluated;
+    this.households += part.households;
+    this.persons += part.persons;
+    for (const c of part.categories) {
+      const slot = this.categories.get(c.id);
+      if (!slot) {
+        this.categories.set(c.id, { ...c });
+        continue;
+      }
+      slot.households += c.households;
+      slot.undetermined += c.undetermined;
+      if (slot.persons !== null && c.persons !== null) slot.persons += c.persons;
+    }
+    for (const c of part.checks) {
+      const slot = this.checks.get(c.id);
+      if (!slot) this.checks.set(c.id, { ...c });
+      else {
+        slot.failing += c.failing;
+        slot.undetermined += c.undetermined;
+      }
+    }
+    for (const k of ['unstable', 'marginal', 'sudden', 'undetermined'] as const) this.monitoring[k] += part.monitoringCandidates[k];
+  }
+
   result(): RunSummary {
     const summary = {
       households: this.households,

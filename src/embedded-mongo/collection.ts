@@ -1,8 +1,11 @@
-// One collection's working set: every document in a Map keyed by the canonical _id key, plus
-// its secondary indexes. Reads go through `candidates()` which narrows by an index when the
+// One collection's working set: every document's BSON bytes in a Map keyed by the canonical _id
+// key (decoded on access, see decoded.ts), plus its secondary indexes. Reads go through `candidates()` which narrows by an index when the
 // filter allows it; mingo then applies the full filter.
 import { type Doc, isPlainObject, valueKey } from './keys';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
+import { decode, decodeOnce, forget, remember } from './decoded';
+import { type PathLevel, compilePaths, pickPaths } from './bson-raw';
+import { filterFields } from './query';
 
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
@@ -11,11 +14,13 @@ export class Collection {
   db: string;
   name: string;
   readonly options: Doc;
-  readonly docs = new Map<string, Doc>();
+  readonly docs = new Map<string, Buffer>();
   /** Secondary indexes (the _id index is the `docs` map itself). */
   readonly indexes: Index[] = [];
   /** _id key → commit sequence of its last write; kept only while transactions are open. */
   readonly lastWrite = new Map<string, number>();
+  /** The decoding plan of `indexView`, for the index list it was made for. */
+  private indexPlan?: { indexes: Index[]; plan: PathLevel | null };
 
   constructor(cid: number, db: string, name: string, options: Doc) {
     this.cid = cid;
@@ -47,17 +52,48 @@ export class Collection {
     }
   }
 
-  /** Replace (or delete, when `after` is undefined) the stored document; returns the old one. */
-  apply(id: string, after: Doc | undefined): Doc | undefined {
+  /** The decoded stored document with _id key `id`. */
+  get(id: string): Doc | undefined {
+    const raw = this.docs.get(id);
+    return raw && decode(raw);
+  }
+
+  /**
+   * Replace (or delete, when `after` is undefined) the stored bytes; returns the old ones.
+   * `afterDoc` is the decoded form of `after` when the caller has it (a write always does).
+   */
+  apply(id: string, after: Buffer | undefined, afterDoc?: Doc): Buffer | undefined {
     const before = this.docs.get(id);
-    if (before) for (const index of this.indexes) index.remove(id, before);
+    if (before) {
+      if (this.indexes.length > 0) {
+        const old = this.indexView(before);
+        for (const index of this.indexes) index.remove(id, old);
+      }
+      forget(before);
+    }
     if (after) {
       this.docs.set(id, after);
-      for (const index of this.indexes) index.add(id, after);
+      if (afterDoc) remember(after, afterDoc);
+      if (this.indexes.length > 0) {
+        const doc = afterDoc ?? this.indexView(after);
+        for (const index of this.indexes) index.add(id, doc);
+      }
     } else if (before) {
       this.docs.delete(id);
     }
     return before;
+  }
+
+  /**
+   * What the indexes need of stored bytes: the top-level fields their keys and partial filters
+   * read (loading 100k households decodes a few fields of each, not whole households), or the
+   * whole document when a partial filter may read anything.
+   */
+  private indexView(raw: Buffer): Doc {
+    if (!this.indexPlan || this.indexPlan.indexes.length !== this.indexes.length || this.indexPlan.indexes.some((x, i) => x !== this.indexes[i])) {
+      this.indexPlan = { indexes: [...this.indexes], plan: planFor(this.indexes) };
+    }
+    return this.indexPlan.plan ? pickPaths(raw, this.indexPlan.plan) : decodeOnce(raw);
   }
 
   /**
@@ -105,6 +141,16 @@ export class Collection {
     visit(filter);
     return best;
   }
+}
+
+function planFor(indexes: Index[]): PathLevel | null {
+  const fields = new Set<string>();
+  for (const index of indexes) {
+    for (const f of index.fields) fields.add(f.split('.')[0]);
+    const partial = index.spec.partialFilterExpression;
+    if (partial && !filterFields(partial, fields)) return null;
+  }
+  return compilePaths(fields);
 }
 
 /**

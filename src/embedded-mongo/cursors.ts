@@ -3,18 +3,22 @@
 import { Long, calculateObjectSize } from 'bson';
 import type { Doc } from './keys';
 import { MongoCommandError } from './errors';
+import { storedBytes } from './decoded';
 
 /** Replies must stay under the 16 MB BSON limit with room for the envelope. */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
+/** A result: a stored document as its stored bytes (copied into the reply as they are), or an object. */
+export type Result = Doc | Buffer;
+
 export interface OpenCursor {
   id: Long;
   ns: string;
-  iter: Iterator<Doc>;
+  iter: Iterator<Result>;
   lastUsed: number;
   sessionKey?: string;
   /** Keeps one document pulled past the size limit for the next batch. */
-  pending?: Doc;
+  pending?: Result;
 }
 
 export class CursorStore {
@@ -30,7 +34,7 @@ export class CursorStore {
   }
 
   /** Pull the first batch; register the cursor only when results remain. */
-  open(ns: string, iter: Iterator<Doc>, batchSize: number | undefined, singleBatch: boolean, sessionKey?: string): { batch: Doc[]; id: Long } {
+  open(ns: string, iter: Iterator<Result>, batchSize: number | undefined, singleBatch: boolean, sessionKey?: string): { batch: Result[]; id: Long } {
     const cursor: OpenCursor = { id: Long.ZERO, ns, iter, lastUsed: Date.now(), sessionKey };
     const { batch, done } = this.pull(cursor, batchSize ?? 101);
     if (done || singleBatch) return { batch, id: Long.ZERO };
@@ -40,7 +44,7 @@ export class CursorStore {
     return { batch, id: cursor.id };
   }
 
-  getMore(id: Long, ns: string, batchSize: number | undefined): { batch: Doc[]; id: Long } {
+  getMore(id: Long, ns: string, batchSize: number | undefined): { batch: Result[]; id: Long } {
     const cursor = this.cursors.get(id.toString());
     if (!cursor || cursor.ns !== ns) throw new MongoCommandError('CursorNotFound', `cursor id ${id.toString()} not found`);
     cursor.lastUsed = Date.now();
@@ -86,18 +90,18 @@ export class CursorStore {
     for (const [k, c] of this.cursors) if (c.lastUsed < cutoff) this.cursors.delete(k);
   }
 
-  private pull(cursor: OpenCursor, batchSize: number): { batch: Doc[]; done: boolean } {
-    const batch: Doc[] = [];
+  private pull(cursor: OpenCursor, batchSize: number): { batch: Result[]; done: boolean } {
+    const batch: Result[] = [];
     let bytes = 0;
     if (cursor.pending) {
       batch.push(cursor.pending);
-      bytes += calculateObjectSize(cursor.pending);
+      bytes += sizeOf(cursor.pending);
       cursor.pending = undefined;
     }
     while (batch.length < batchSize) {
       const r = cursor.iter.next();
       if (r.done) return { batch, done: true };
-      const size = calculateObjectSize(r.value);
+      const size = sizeOf(r.value);
       if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) {
         cursor.pending = r.value;
         return { batch, done: false };
@@ -112,4 +116,10 @@ export class CursorStore {
     cursor.pending = r.value;
     return { batch, done: false };
   }
+}
+
+/** A stored document's size is its stored bytes' length; anything else is measured. */
+function sizeOf(r: Result): number {
+  if (Buffer.isBuffer(r)) return r.length;
+  return storedBytes(r)?.length ?? calculateObjectSize(r);
 }

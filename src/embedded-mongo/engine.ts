@@ -1,22 +1,25 @@
 // The engine's state: the catalog of databases and collections, the write path (memory first,
 // then one SQLite transaction per command, rolled back in memory if SQLite fails), and
 // transactions.
-import { serialize } from 'bson';
 import { Collection } from './collection';
+import { pickFields } from './bson-raw';
+import { decode, decodeOnce, remember } from './decoded';
 import { CursorStore } from './cursors';
 import { MongoCommandError } from './errors';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
 import { type Doc, pathValues } from './keys';
 import { type Session, SessionStore, TRANSIENT, type Txn, noSuchTransaction, sessionKey } from './sessions';
 import { Storage } from './storage';
-import { rawCache } from './raw-cache';
 
 export interface EngineOptions {
   cursorTimeoutMs: number;
   transactionLifetimeMs: number;
 }
 
-interface Change { coll: Collection; id: string; before: Doc | undefined; after: Doc | undefined }
+/** A document as the engine stores it (its BSON bytes) with its decoded form. */
+export interface Stored { raw: Buffer; doc: Doc }
+
+interface Change { coll: Collection; id: string; before: Buffer | undefined; after: Buffer | undefined }
 
 /** The writes of one command outside a transaction, persisted together when it finishes. */
 export class WriteCtx {
@@ -57,7 +60,9 @@ export class Engine {
         if (typeof seconds !== 'number' || index.fields.length !== 1) continue;
         const ctx = new WriteCtx(this);
         const path = index.fields[0].split('.');
-        for (const [id, doc] of [...c.docs]) {
+        const top = new Set([path[0]]);
+        for (const [id, raw] of [...c.docs]) {
+          const doc = pickFields(raw, top);
           const dates = pathValues(doc, path).filter((v): v is Date => v instanceof Date);
           if (dates.length === 0) continue;
           const earliest = Math.min(...dates.map((d) => d.getTime()));
@@ -73,8 +78,8 @@ export class Engine {
   private load(): void {
     for (const c of this.storage.loadCollections()) this.register(new Collection(c.cid, c.db, c.name, c.options));
     for (const i of this.storage.loadIndexes()) this.byCid.get(i.cid)?.indexes.push(new Index(i.spec));
-    for (const { cid, id, doc } of this.storage.iterateDocuments()) {
-      this.byCid.get(cid)?.apply(id, doc);
+    for (const { cid, id, raw } of this.storage.iterateDocuments()) {
+      this.byCid.get(cid)?.apply(id, raw);
     }
   }
 
@@ -145,7 +150,8 @@ export class Engine {
   /** Build the index over existing documents; fails with E11000 if they violate uniqueness. */
   createIndex(c: Collection, spec: IndexSpec): void {
     const index = new Index(spec);
-    for (const [id, doc] of c.docs) {
+    for (const [id, raw] of c.docs) {
+      const doc = decodeOnce(raw);
       if (index.unique) {
         const values = index.conflict(id, doc);
         if (values) throw duplicateKeyError(c.ns, index, values);
@@ -167,27 +173,26 @@ export class Engine {
 
   getDoc(c: Collection, id: string, txn?: Txn): Doc | undefined {
     const ov = txn?.overlay.get(c);
-    if (ov && ov.has(id)) return ov.get(id) ?? undefined;
-    return c.docs.get(id);
+    if (ov && ov.has(id)) {
+      const raw = ov.get(id);
+      return raw ? decode(raw) : undefined;
+    }
+    return c.get(id);
   }
 
-  /** Candidate documents for a filter: an index-narrowed subset or every document. */
-  *candidates(c: Collection, filter: Doc | undefined, txn?: Txn): Generator<Doc> {
+  /**
+   * The stored bytes of the candidate documents for a filter: an index-narrowed subset
+   * (`planned`) or every document.
+   */
+  candidates(c: Collection, filter: Doc | undefined, txn?: Txn): { planned: boolean; raws: Iterable<Buffer> } {
     const ov = txn?.overlay.get(c);
     const planned = c.plan(filter);
-    if (planned) {
-      for (const id of planned) {
-        if (ov && ov.has(id)) continue;
-        const d = c.docs.get(id);
-        if (d) yield d;
-      }
-    } else {
-      for (const [id, d] of c.docs) {
-        if (ov && ov.has(id)) continue;
-        yield d;
-      }
-    }
-    if (ov) for (const d of ov.values()) if (d) yield d;
+    return { planned: planned !== null, raws: candidateBytes(c, planned, ov) };
+  }
+
+  /** Every document of a collection as this transaction sees it, decoded (a $lookup's other side). */
+  *documents(c: Collection, txn?: Txn): Generator<Doc> {
+    for (const raw of this.candidates(c, undefined, txn).raws) yield decodeOnce(raw);
   }
 
   // ---- writes ----
@@ -197,14 +202,15 @@ export class Engine {
    * transaction the change is applied to memory at once (later writes of the same command see
    * it) and recorded for `commitWrites`; inside one it goes to the session's overlay.
    */
-  put(ctx: WriteCtx, c: Collection, id: string, after: Doc | undefined, insert = false): void {
+  put(ctx: WriteCtx, c: Collection, id: string, stored: Stored | undefined, insert = false): void {
     const txn = ctx.txn;
     if (!txn) {
-      if (after) c.checkUnique(id, after, insert);
-      const before = c.apply(id, after);
-      ctx.changes.push({ coll: c, id, before, after });
+      if (stored) c.checkUnique(id, stored.doc, insert);
+      const before = c.apply(id, stored?.raw, stored?.doc);
+      ctx.changes.push({ coll: c, id, before, after: stored?.raw });
       return;
     }
+    const after = stored?.doc;
     const last = c.lastWrite.get(id);
     if (last !== undefined && last > txn.startSeq) {
       this.abortTxn(txn, 'write conflict');
@@ -222,20 +228,21 @@ export class Engine {
         if (!mine) continue;
         for (const [otherId, other] of overlay) {
           if (!other || otherId === id) continue;
-          const theirs = index.keysOf(other);
+          const theirs = index.keysOf(decode(other));
           const hit = theirs && mine.keys.findIndex((k) => theirs.keys.includes(k));
           if (hit !== null && hit !== undefined && hit >= 0) throw duplicateKeyError(c.ns, index, mine.values[hit]);
         }
       }
     }
-    ov.set(id, after ?? null);
+    if (stored) remember(stored.raw, stored.doc);
+    ov.set(id, stored ? stored.raw : null);
   }
 
   /** Make a command's writes durable (one SQLite transaction), or undo them in memory. */
   commitWrites(ctx: WriteCtx): void {
     if (ctx.txn || ctx.changes.length === 0) return;
     const seq = ++this.seq;
-    const writes = ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ? serialize(ch.after) : null }));
+    const writes = ctx.changes.map((ch) => ({ cid: ch.coll.cid, id: ch.id, body: ch.after ?? null }));
     try {
       this.storage.writeDocuments(writes, ctx.journal);
     } catch (err) {
@@ -244,11 +251,6 @@ export class Engine {
       throw new MongoCommandError('InternalError', `storage failure, nothing was written: ${(err as Error).message}`);
     }
     if (this.activeTxns.size > 0) for (const ch of ctx.changes) ch.coll.lastWrite.set(ch.id, seq);
-    ctx.changes.forEach((ch, i) => {
-      if (ch.before) rawCache.delete(ch.before);
-      const body = writes[i].body;
-      if (ch.after && body) rawCache.set(ch.after, body);
-    });
   }
 
   // ---- transactions ----
@@ -307,7 +309,7 @@ export class Engine {
     try {
       for (const [c, ov] of txn.overlay) {
         if (!this.byCid.has(c.cid)) continue; // dropped meanwhile
-        for (const [id, after] of ov) this.put(ctx, c, id, after ?? undefined);
+        for (const [id, after] of ov) this.put(ctx, c, id, after ? { raw: after, doc: decode(after) } : undefined);
       }
     } catch (err) {
       for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
@@ -373,6 +375,22 @@ export class Engine {
   get openTransactions(): number {
     return this.activeTxns.size;
   }
+}
+
+function* candidateBytes(c: Collection, planned: Iterable<string> | null, ov: Map<string, Buffer | null> | undefined): Generator<Buffer> {
+  if (planned) {
+    for (const id of planned) {
+      if (ov && ov.has(id)) continue;
+      const raw = c.docs.get(id);
+      if (raw) yield raw;
+    }
+  } else {
+    for (const [id, raw] of c.docs) {
+      if (ov && ov.has(id)) continue;
+      yield raw;
+    }
+  }
+  if (ov) for (const raw of ov.values()) if (raw) yield raw;
 }
 
 function writeConflict(): MongoCommandError {

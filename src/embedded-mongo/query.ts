@@ -1,7 +1,9 @@
 // Filters, sorts and projections: validated here (unsupported operators fail loudly with
 // MongoDB's codes), evaluated by mingo over index-narrowed candidates.
-import { ObjectId } from 'bson';
+import { BSONRegExp, BSONSymbol, Binary, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, deserialize } from 'bson';
 import { newQuery } from './mingo-context';
+import { type PathLevel, TYPED, compilePaths, pickFields, pickPaths } from './bson-raw';
+import { decode, decodeOnce, storedBytes } from './decoded';
 import type { Collection } from './collection';
 import type { Engine } from './engine';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
@@ -85,6 +87,101 @@ export function checkCollation(collation: unknown): void {
 
 export interface Matcher {
   test(doc: Doc): boolean;
+  /**
+   * `$type` conditions that tell int, long and double apart: the decoded document has only JS
+   * numbers, so these are checked on the stored bytes (see `matching`).
+   */
+  typed?: TypeCheck[];
+}
+
+interface TypeCheck { path: string[]; types: Set<string> }
+
+const TYPE_NUMBERS: Record<string, string> = {
+  '1': 'double', '2': 'string', '3': 'object', '4': 'array', '5': 'binData', '6': 'undefined', '7': 'objectId', '8': 'bool', '9': 'date',
+  '10': 'null', '11': 'regex', '12': 'dbPointer', '13': 'javascript', '14': 'symbol', '15': 'javascriptWithScope', '16': 'int',
+  '17': 'timestamp', '18': 'long', '19': 'decimal', '-1': 'minKey', '127': 'maxKey',
+};
+
+/** The BSON type alias of a value decoded with TYPED (numbers stay Int32/Double/Long). */
+function bsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  switch (typeof v) {
+    case 'string': return 'string';
+    case 'boolean': return 'bool';
+    case 'number': return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? 'int' : 'double';
+  }
+  if (v instanceof Double) return 'double';
+  if (v instanceof Int32) return 'int';
+  if (v instanceof Long) return 'long';
+  if (v instanceof Decimal128) return 'decimal';
+  if (v instanceof ObjectId) return 'objectId';
+  if (v instanceof Date) return 'date';
+  if (v instanceof Timestamp) return 'timestamp';
+  if (v instanceof Binary) return 'binData';
+  if (v instanceof RegExp || v instanceof BSONRegExp) return 'regex';
+  if (v instanceof Code) return 'javascript';
+  if (v instanceof BSONSymbol) return 'symbol';
+  if (v instanceof MinKey) return 'minKey';
+  if (v instanceof MaxKey) return 'maxKey';
+  if (v instanceof DBRef) return 'object';
+  return Array.isArray(v) ? 'array' : 'object';
+}
+
+const NUMBER_TYPES = new Set(['double', 'int', 'long', 'decimal']);
+
+/**
+ * Take out of the filter the `$type` conditions that name a numeric type (top level or in a
+ * top-level $and): mingo sees only JS numbers and cannot tell 2 from 2.0. Conditions that
+ * also name 'array' stay with mingo (the array itself, not its elements, has that type).
+ */
+function extractTypeChecks(filter: Doc, out: TypeCheck[]): Doc {
+  let result: Doc | undefined;
+  for (const [k, v] of Object.entries(filter)) {
+    let next: unknown = v;
+    if (k === '$and' && Array.isArray(v)) {
+      const subs = v.map((f) => (isPlainObject(f) ? extractTypeChecks(f, out) : f));
+      if (subs.some((f, i) => f !== v[i])) next = subs.filter((f) => !isPlainObject(f) || Object.keys(f).length > 0);
+      if (Array.isArray(next) && next.length === 0) next = undefined;
+    } else if (!k.startsWith('$') && isPlainObject(v) && '$type' in v) {
+      const types = (Array.isArray(v.$type) ? v.$type : [v.$type]).map((t: unknown) => (typeof t === 'number' ? TYPE_NUMBERS[String(t)] : String(t)));
+      if (types.some((t: string) => t === 'number' || NUMBER_TYPES.has(t)) && !types.includes('array')) {
+        const set = new Set<string>(types.flatMap((t: string) => (t === 'number' ? [...NUMBER_TYPES] : [t])));
+        out.push({ path: k.split('.'), types: set });
+        const { $type: _taken, ...rest } = v;
+        next = Object.keys(rest).length > 0 ? rest : undefined;
+      }
+    }
+    if (next !== v) {
+      result ??= { ...filter };
+      if (next === undefined) delete result[k];
+      else result[k] = next;
+    }
+  }
+  return result ?? filter;
+}
+
+function typeChecksPass(checks: TypeCheck[], raw: Buffer | undefined, doc: Doc): boolean {
+  const typed = raw ? pickFields(raw, new Set(checks.map((c) => c.path[0])), TYPED) : doc;
+  return checks.every((c) => pathValues(typed, c.path).some((v) => v !== undefined && c.types.has(bsonType(v))));
+}
+
+/**
+ * Top-level fields a filter reads, or null when it may read the whole document ($expr, $where,
+ * $jsonSchema): a full scan then decodes only those fields to test each document.
+ */
+export function filterFields(filter: Doc, out = new Set<string>()): Set<string> | null {
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' || k === '$or' || k === '$nor') {
+      if (!Array.isArray(v)) return null;
+      for (const sub of v) if (!isPlainObject(sub) || !filterFields(sub, out)) return null;
+      continue;
+    }
+    if (k === '$comment') continue;
+    if (k.startsWith('$')) return null;
+    out.add(k.split('.')[0]);
+  }
+  return out;
 }
 
 function isSimpleScalar(v: unknown): boolean {
@@ -155,8 +252,11 @@ export function compileFilter(filter: unknown): Matcher {
   checkOperators(filter, true);
   const simple = filter ? simpleMatcher(filter as Doc) : null;
   if (simple) return simple;
+  const typed: TypeCheck[] = [];
+  const rest = filter ? extractTypeChecks(filter as Doc, typed) : {};
   try {
-    return newQuery(rewriteNulls((filter ?? {}) as Doc));
+    const q = newQuery(rewriteNulls(rest));
+    return typed.length > 0 ? { test: (d) => q.test(d), typed } : q;
   } catch (err) {
     throw fromMingoError(err);
   }
@@ -181,15 +281,33 @@ function orderedEqualities(filter: Doc | undefined, out: [string[], string][] = 
   return out;
 }
 
-/** Lazily yields the stored documents matching `filter` (never copies; callers must not mutate). */
-export function* matching(engine: Engine, coll: Collection | undefined, filter: Doc | undefined, txn?: Txn, query = compileFilter(filter)): Generator<Doc> {
+/**
+ * Lazily yields the stored documents matching `filter`, decoded (shared objects: callers must
+ * not mutate them). With `pick`, only those parts are decoded and yielded (an aggregate that
+ * needs two fields of each household); `pick` must cover what the filter reads.
+ */
+export function* matching(engine: Engine, coll: Collection | undefined, filter: Doc | undefined, txn?: Txn, query = compileFilter(filter), pick?: PathLevel): Generator<Doc> {
+  for (const [d] of matchingEntries(engine, coll, filter, txn, query, pick)) yield d;
+}
+
+/** `matching` with each document's stored bytes. */
+function* matchingEntries(engine: Engine, coll: Collection | undefined, filter: Doc | undefined, txn: Txn | undefined, query: Matcher, pick?: PathLevel, decodeMatches = true): Generator<[Doc, Buffer]> {
   if (!coll) return;
   const empty = !filter || Object.keys(filter).length === 0;
   const ordered = empty ? [] : orderedEqualities(filter);
-  for (const d of engine.candidates(coll, filter, txn)) {
+  const { planned, raws } = engine.candidates(coll, filter, txn);
+  // A full scan tests each document on the fields the filter reads and decodes the rest of it
+  // only when it matches; index-narrowed candidates are few and go through the LRU. A caller
+  // that only wants the bytes of the matches (`decodeMatches` false) gets the tested fields.
+  const readFields = pick || (decodeMatches && (planned || empty)) ? null : empty ? new Set<string>() : filterFields(filter);
+  const tested = pick ?? (readFields && compilePaths(readFields));
+  for (const raw of raws) {
+    let d = tested ? pickPaths(raw, tested) : planned ? decode(raw) : decodeOnce(raw);
     if (!empty && !query.test(d)) continue;
     if (ordered.length > 0 && !ordered.every(([path, key]) => pathValues(d, path).some((v) => valueKey(v) === key))) continue;
-    yield d;
+    if (query.typed && !typeChecksPass(query.typed, raw, d)) continue;
+    if (tested && !pick && decodeMatches) d = decodeOnce(raw);
+    yield [d, raw];
   }
 }
 
@@ -202,22 +320,81 @@ export interface FindSpec {
 }
 
 /**
- * The lazy result of a find. Without a sort it streams over the candidates; with one it holds
- * one array of references to the matching stored documents (the sort needs them all).
+ * The lazy result of a find, as decoded documents. Without a sort it streams over the
+ * candidates; with one it holds one array of references to the matching documents (the sort
+ * needs them all).
  */
 export function findIterator(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn?: Txn): Iterator<Doc> {
+  return findResults(engine, coll, spec, txn, false) as Iterator<Doc>;
+}
+
+/**
+ * The lazy result of a find command: stored documents as their stored bytes, which the reply
+ * copies as they are (a findOne by code tests the filter on the code field and decodes nothing
+ * else); projected documents as objects.
+ */
+export function findReplyIterator(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn?: Txn): Iterator<Doc | Buffer> {
+  return findResults(engine, coll, spec, txn, !compileProjection(spec.projection));
+}
+
+function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn: Txn | undefined, asBytes: boolean): Iterator<Doc | Buffer> {
   const query = compileFilter(spec.filter);
   const sort = parseSort(spec.sort);
   const project = compileProjection(spec.projection);
   const skip = Math.max(0, Number(spec.skip ?? 0));
   const limit = Math.abs(Number(spec.limit ?? 0));
-  let source: Iterator<Doc> = matching(engine, coll, spec.filter, txn, query);
-  if (sort) source = sortDocs([...(source as Generator<Doc>)], sort)[Symbol.iterator]();
+  let source: Iterator<Doc>;
+  let finish: ((d: Doc) => Doc | Buffer) | undefined;
+  const sortFields = sort && sort !== 'natural-desc' ? (spec.filter ? filterFields(spec.filter) : new Set<string>()) : null;
+  if (sort && sort !== 'natural-desc' && sortFields) {
+    // Sort on the sort and filter fields only, and decode just the documents that are returned:
+    // a sorted page of 20 out of 100k households decodes 20 households, not 100k.
+    for (const [path] of sort) sortFields.add(path[0]);
+    const bytes = new Map<Doc, Buffer>();
+    for (const [d, raw] of matchingEntries(engine, coll, spec.filter, txn, query, compilePaths(sortFields))) bytes.set(d, raw);
+    source = sortDocs([...bytes.keys()], sort)[Symbol.iterator]();
+    finish = asBytes ? (d) => bytes.get(d)! : (d) => decodeOnce(bytes.get(d)!);
+  } else if (asBytes && !sort) {
+    // No projection (asBytes) and no sort: the matches' bytes are the result.
+    const entries = matchingEntries(engine, coll, spec.filter, txn, query, undefined, false);
+    return mapIter(skip || limit ? sliceIter(entries, skip, limit) : entries, ([, raw]) => raw);
+  } else {
+    source = matching(engine, coll, spec.filter, txn, query);
+    if (sort) source = sortDocs([...(source as Generator<Doc>)], sort)[Symbol.iterator]();
+    if (asBytes) finish = (d) => storedBytes(d) ?? d;
+  }
   const sliced = skip || limit ? sliceIter(source, skip, limit) : source;
-  return project ? mapIter(sliced, (d) => project(d, spec.filter)) : sliced;
+  const docs = finish ? mapIter(sliced, finish) : sliced;
+  if (!project) return docs;
+  const typedSource = typedProjectionSource(spec.projection);
+  return mapIter(docs as Iterator<Doc>, (d) => project(typedSource(d), spec.filter));
 }
 
-function* sliceIter(source: Iterator<Doc>, skip: number, limit: number): Generator<Doc> {
+/**
+ * What a plain inclusion or exclusion projection reads: the stored document decoded with its
+ * numeric types, so that a projected double stays a double (the decoded form has only JS
+ * numbers). Projections with operators, positional `$` or computed fields evaluate on the
+ * decoded document.
+ */
+function typedProjectionSource(projection: Doc | undefined): (d: Doc) => Doc {
+  const entries = Object.entries(projection ?? {});
+  const plain = entries.every(([k, v]) => !k.includes('$') && (typeof v === 'number' || typeof v === 'boolean'));
+  if (!plain) return (d) => d;
+  const inclusion = entries.some(([k, v]) => k !== '_id' && Boolean(v));
+  if (!inclusion) {
+    return (d) => {
+      const raw = storedBytes(d);
+      return raw ? deserialize(raw, TYPED) : d;
+    };
+  }
+  const top = new Set(['_id', ...entries.map(([k]) => k.split('.')[0])]);
+  return (d) => {
+    const raw = storedBytes(d);
+    return raw ? pickFields(raw, top, TYPED) : d;
+  };
+}
+
+function* sliceIter<T>(source: Iterator<T>, skip: number, limit: number): Generator<T> {
   let seen = 0;
   let out = 0;
   for (let r = source.next(); !r.done; r = source.next()) {
@@ -227,7 +404,7 @@ function* sliceIter(source: Iterator<Doc>, skip: number, limit: number): Generat
   }
 }
 
-function* mapIter(source: Iterator<Doc>, fn: (d: Doc) => Doc): Generator<Doc> {
+function* mapIter<T, U>(source: Iterator<T>, fn: (d: T) => U): Generator<U> {
   for (let r = source.next(); !r.done; r = source.next()) yield fn(r.value);
 }
 

@@ -111,7 +111,7 @@ export class WireServer {
       send(socket, encodeReply(requestId, new MongoCommandError('FailedToParse', `invalid BSON: ${(err as Error).message}`).toReply(), false));
       return;
     }
-    const reply = runCommand(this.engine, msg.body, connection);
+    const reply = runCommand(this.engine, msg.body, connection, msg.raw);
     if (TRACE) process.stderr.write(`[embedded-mongo] ${inspect(msg.body, { depth: 6, breakLength: Infinity })}\n  -> ${inspect(reply, { depth: 6, breakLength: Infinity })}\n`);
     if (msg.moreToCome) return; // the client asked for no reply (e.g. endSessions with w:0)
     if (!socket.destroyed) send(socket, encodeReply(msg.header.requestId, reply, msg.legacy));

@@ -3,7 +3,6 @@
 // detected first-committer-wins against the sequence number its snapshot started from.
 import type { Binary } from 'bson';
 import type { Collection } from './collection';
-import type { Doc } from './keys';
 import { MongoCommandError } from './errors';
 
 export type TxnState = 'active' | 'committed' | 'aborted';
@@ -13,8 +12,8 @@ export interface Txn {
   startSeq: number;
   startedAt: number;
   state: TxnState;
-  /** Pending writes per collection: _id key → new document, or null for a deletion. */
-  overlay: Map<Collection, Map<string, Doc | null>>;
+  /** Pending writes per collection: _id key → the new document's BSON bytes, or null for a deletion. */
+  overlay: Map<Collection, Map<string, Buffer | null>>;
   abortReason?: string;
 }
 

@@ -56,10 +56,11 @@ export class Storage {
       .map((r) => ({ cid: r.cid, name: r.name, spec: deserialize(r.spec) as IndexSpec }));
   }
 
-  *iterateDocuments(): Generator<{ cid: number; id: string; doc: Doc }> {
+  /** Stored documents as their BSON bytes, in insertion (natural) order. */
+  *iterateDocuments(): Generator<{ cid: number; id: string; raw: Buffer }> {
     const stmt = this.db.prepare('SELECT cid, id, body FROM documents ORDER BY rowid').raw(true);
     for (const row of stmt.iterate() as Iterable<[number, string, Buffer]>) {
-      yield { cid: row[0], id: row[1], doc: deserialize(row[2]) };
+      yield { cid: row[0], id: row[1], raw: row[2] };
     }
   }
 

@@ -1,9 +1,17 @@
 // Update documents: operator updates through mingo's updater (on a private copy of the stored
 // document), replacements, pipeline updates, and upsert seeds ($setOnInsert is ours: mingo
 // does not know it).
+//
+// Numeric types: evaluation works on decoded documents where every number is a JS number, but
+// MongoDB keeps each value's BSON type (int32, int64, double). So an update is computed on the
+// decoded document, then the result is encoded with the stored types: values the update did not
+// touch keep the type they are stored with (`retype`), values it writes take the type the client
+// sent, and $inc/$mul follow MongoDB's arithmetic rules (`arithmetic`).
 import { update as mingoUpdate } from 'mingo';
 import { newAggregator } from './mingo-context';
-import { Decimal128, Long, ObjectId, Timestamp } from 'bson';
+import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, deserialize, serialize } from 'bson';
+import { TYPED, toBuffer } from './bson-raw';
+import type { Stored } from './engine';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, cloneDoc, getPath, isPlainObject, setPath, shellValue, valueKey } from './keys';
 import { checkOperators } from './query';
@@ -88,22 +96,127 @@ function checkPaths(doc: Doc, ops: Doc): void {
   }
 }
 
-function checkArithmetic(doc: Doc, ops: Doc): void {
-  for (const op of ['$inc', '$mul']) {
+/** A number with its BSON type: int/long values as bigint, doubles as number. */
+interface Num { kind: 'int' | 'long' | 'double'; value: number | bigint }
+
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The numeric type of a value decoded with TYPED, or of a plain JS number as bson would encode
+ * it (an integer in the int32 range is an int32, anything else a double). Null: not a number.
+ */
+function numOf(v: unknown): Num | null {
+  if (v instanceof Int32) return { kind: 'int', value: BigInt(v.value) };
+  if (v instanceof Long) return { kind: 'long', value: v.toBigInt() };
+  if (v instanceof Double) return { kind: 'double', value: v.value };
+  if (typeof v === 'number') {
+    return Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff ? { kind: 'int', value: BigInt(v) } : { kind: 'double', value: v };
+  }
+  return null;
+}
+
+/** The wrapper a Num is stored as. */
+function typedNum(n: Num): Int32 | Long | Double {
+  if (n.kind === 'double') return new Double(Number(n.value));
+  return n.kind === 'int' ? new Int32(Number(n.value)) : Long.fromBigInt(n.value as bigint);
+}
+
+/** What bson's default decoding makes of a stored wrapper (a Long beyond 2^53 stays a Long). */
+function promoted(v: Int32 | Long | Double): number | Long {
+  if (v instanceof Long) return Number.isSafeInteger(v.toNumber()) ? v.toNumber() : v;
+  return v.value;
+}
+
+function describeNum(n: Num): string {
+  return n.kind === 'double' ? String(n.value) : `(${n.kind === 'int' ? 'NumberInt' : 'NumberLong'})${n.value}`;
+}
+
+/**
+ * MongoDB's arithmetic for $inc/$mul (SafeNum in the server): any double makes a double;
+ * int32 with int32 stays int32 unless it overflows, then it is an int64; int64 results that
+ * overflow are refused (BadValue), never silently wrapped or rounded.
+ */
+function compute(op: '$inc' | '$mul', a: Num, b: Num, doc: Doc): Int32 | Long | Double {
+  if (a.kind === 'double' || b.kind === 'double') {
+    const x = Number(a.value);
+    const y = Number(b.value);
+    return new Double(op === '$inc' ? x + y : x * y);
+  }
+  const x = a.value as bigint;
+  const y = b.value as bigint;
+  const r = op === '$inc' ? x + y : x * y;
+  if (a.kind === 'int' && b.kind === 'int' && r >= INT32_MIN && r <= INT32_MAX) return new Int32(Number(r));
+  if (r >= INT64_MIN && r <= INT64_MAX) return Long.fromBigInt(r);
+  throw new MongoCommandError('BadValue', `Failed to apply ${op} operations to current value (${describeNum(a)}) for document {_id: ${shellValue(doc._id)}}`);
+}
+
+/** Whether every step of `path` in `doc` is an object, an array indexed by number, or missing. */
+function plainPath(doc: Doc, parts: string[]): boolean {
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === undefined) return true;
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(parts[i])) return false;
+    } else if (!isPlainObject(cur)) {
+      return false;
+    }
+    cur = (cur as Doc)[parts[i]];
+  }
+  return cur === undefined || isPlainObject(cur) || Array.isArray(cur);
+}
+
+function allPaths(ops: Doc): string[] {
+  return Object.values(ops).flatMap((arg) => (isPlainObject(arg) ? Object.keys(arg) : []));
+}
+
+function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+}
+
+/**
+ * $inc and $mul computed here with their types (see `compute`) and handed to the updater as a
+ * $set of the results; `assigned` receives each result with its type. Type errors are raised
+ * as mongod raises them (TypeMismatch 14); Decimal128 arithmetic is refused. Paths that
+ * conflict with another operator's, or that run through a scalar, stay with mingo, which
+ * raises mongod's error for them.
+ */
+function arithmetic(doc: Doc, typedDoc: Doc, ops: Doc, typedOps: Doc, assigned: [string, unknown][]): Doc {
+  if (!ops.$inc && !ops.$mul) return ops;
+  const results: [string, Int32 | Long | Double][] = [];
+  for (const op of ['$inc', '$mul'] as const) {
     const arg = ops[op] as Doc | undefined;
     if (!arg) continue;
+    const typedArg = (isPlainObject(typedOps[op]) ? typedOps[op] : arg) as Doc;
     for (const [path, by] of Object.entries(arg)) {
-      const current = getPath(doc, path);
-      if (by instanceof Decimal128 || current instanceof Decimal128) throw unsupported(`Decimal128 arithmetic (${op} on '${path}')`);
-      if (by instanceof Long || current instanceof Long) throw unsupported(`64-bit integer arithmetic beyond 2^53 (${op} on '${path}')`);
-      if (typeof by !== 'number') {
+      const typedBy = path in typedArg ? typedArg[path] : by;
+      const current = getPath(typedDoc, path);
+      if (typedBy instanceof Decimal128 || current instanceof Decimal128) throw unsupported(`Decimal128 arithmetic (${op} on '${path}')`);
+      const b = numOf(typedBy);
+      if (!b) {
         throw new MongoCommandError('TypeMismatch', `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(by)}}`);
       }
-      if (current !== undefined && typeof current !== 'number') {
+      const a = current === undefined ? null : numOf(current);
+      if (current !== undefined && !a) {
         throw new MongoCommandError('TypeMismatch', `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(String(doc._id))}} has the field '${path}' of non-numeric type ${current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current}`);
       }
+      if (path.includes('$') || !plainPath(doc, path.split('.'))) return ops;
+      // A missing field: $inc sets the increment, $mul sets a zero of the multiplier's type.
+      const zero: Num = { kind: b.kind, value: b.kind === 'double' ? 0 : 0n };
+      results.push([path, compute(op, a ?? zero, b, doc)]);
     }
   }
+  const paths = allPaths(ops);
+  for (const [path] of results) if (paths.filter((p) => overlaps(p, path)).length > 1) return ops;
+  const { $inc: _inc, $mul: _mul, ...rest } = ops;
+  const set: Doc = { ...(rest.$set as Doc | undefined) };
+  for (const [path, value] of results) {
+    set[path] = promoted(value);
+    assigned.push([path, value]);
+  }
+  return { ...rest, $set: set };
 }
 
 /**
@@ -111,6 +224,16 @@ function checkArithmetic(doc: Doc, ops: Doc): void {
  * for the document an upsert creates ($setOnInsert applies only then).
  */
 export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | undefined, insert: boolean, filter?: Doc): Doc {
+  return applyTyped(doc, doc, u, u, arrayFilters, insert, filter).next;
+}
+
+/**
+ * `applyUpdate` that also reports the typed values it wrote: `typedDoc` is `doc` decoded with
+ * TYPED, `typedU` the update as the client sent it (TYPED). `assigned` lists [path, value with
+ * its BSON type] for the values an operator wrote; `typed` is set for a replacement.
+ */
+function applyTyped(doc: Doc, typedDoc: Doc, u: Doc | Doc[], typedU: unknown, arrayFilters: Doc[] | undefined, insert: boolean, filter?: Doc): { next: Doc; assigned: [string, unknown][]; typed?: Doc } {
+  const assigned: [string, unknown][] = [];
   let next: Doc;
   if (Array.isArray(u)) {
     try {
@@ -120,32 +243,133 @@ export function applyUpdate(doc: Doc, u: Doc | Doc[], arrayFilters: Doc[] | unde
     }
   } else if (isOperatorUpdate(u)) {
     let ops: Doc = { ...(u as Doc) };
+    // Without the client's typed form, the decoded operators stand for it (numbers as bson encodes them).
+    let typedOps: Doc | undefined = isPlainObject(typedU) && typedU !== u ? { ...typedU } : undefined;
     const onInsert = ops.$setOnInsert as Doc | undefined;
     delete ops.$setOnInsert;
-    if (insert && onInsert) ops.$set = { ...(ops.$set as Doc | undefined), ...onInsert };
+    if (insert && onInsert) {
+      ops.$set = { ...(ops.$set as Doc | undefined), ...onInsert };
+      if (typedOps) typedOps.$set = { ...(typedOps.$set as Doc | undefined), ...(typedOps.$setOnInsert as Doc | undefined) };
+    }
     if (ops.$currentDate) ops = currentDateAsSet(ops);
-    if (!insert) ops = resolvePositionalUpdate(ops, doc, filter);
-    checkArithmetic(doc, ops);
+    if (!insert) {
+      ops = resolvePositionalUpdate(ops, doc, filter);
+      if (typedOps) typedOps = resolvePositionalUpdate(typedOps, doc, filter);
+    }
+    typedOps ??= ops;
+    ops = arithmetic(doc, typedDoc, ops, typedOps, assigned);
     checkPaths(doc, ops);
     const fast = arrayFilters ? null : fastUpdate(doc, ops);
-    if (fast) return checkId(doc, fast);
-    next = cloneDoc(doc);
-    if (Object.keys(ops).length > 0) {
-      try {
-        // cloneMode 'none': the update document is private to this command and stored documents are
-        // never mutated in place, so sharing its values between updated documents is safe.
-        mingoUpdate(next, ops, arrayFilters, undefined, { cloneMode: 'none' });
-      } catch (err) {
-        throw fromMingoError(err);
+    if (fast) next = fast;
+    else {
+      next = cloneDoc(doc);
+      if (Object.keys(ops).length > 0) {
+        try {
+          // cloneMode 'none': the update document is private to this command and stored documents are
+          // never mutated in place, so sharing its values between updated documents is safe.
+          mingoUpdate(next, ops, arrayFilters, undefined, { cloneMode: 'none' });
+        } catch (err) {
+          throw fromMingoError(err);
+        }
       }
     }
+    typedAssignments(doc, typedDoc, next, typedOps, assigned);
   } else {
     u = u as Doc;
     if ('_id' in u && doc._id !== undefined && valueKey(u._id) !== valueKey(doc._id)) throw immutableId();
     const { _id: _ignored, ...rest } = u;
     next = doc._id !== undefined ? { _id: doc._id, ...rest } : { ...u };
+    const tu = isPlainObject(typedU) ? typedU : u;
+    const { _id: _alsoIgnored, ...typedRest } = tu;
+    const typed = doc._id !== undefined ? { _id: typedDoc._id, ...typedRest } : { ...tu };
+    return { next: checkId(doc, next), assigned, typed };
   }
-  return checkId(doc, next);
+  return { next: checkId(doc, next), assigned };
+}
+
+/**
+ * The typed values of what $set, $min/$max and $rename wrote ($inc/$mul are recorded by
+ * `arithmetic`). Array filter and all-positional paths are left to `retype`.
+ */
+function typedAssignments(doc: Doc, typedDoc: Doc, next: Doc, typedOps: Doc, assigned: [string, unknown][]): void {
+  const each = (op: string, fn: (path: string, value: unknown) => void) => {
+    const arg = typedOps[op];
+    if (!isPlainObject(arg)) return;
+    for (const [path, value] of Object.entries(arg)) if (!path.includes('$')) fn(path, value);
+  };
+  each('$set', (path, value) => assigned.push([path, value]));
+  for (const op of ['$min', '$max']) {
+    each(op, (path, value) => {
+      if (valueKey(getPath(next, path)) !== valueKey(getPath(doc, path))) assigned.push([path, value]);
+    });
+  }
+  each('$rename', (from, to) => {
+    const value = getPath(typedDoc, from);
+    if (typeof to === 'string' && value !== undefined) assigned.push([to, value]);
+  });
+}
+
+/**
+ * `next` (decoded, JS numbers) with the BSON types of `prev`'s stored form `typedPrev` wherever
+ * the value is still the stored one: an untouched subtree is the stored subtree itself, and a
+ * number equal to the stored number at the same place keeps the stored type. New numbers get
+ * bson's default (int32 when integral and in range, else double).
+ */
+function retype(next: unknown, prev: unknown, typedPrev: unknown): unknown {
+  if (next === prev) return typedPrev;
+  if (typeof next === 'number') {
+    const stored = typedPrev instanceof Int32 || typedPrev instanceof Double || typedPrev instanceof Long ? typedPrev : undefined;
+    return stored && Number(promotedValue(stored)) === next ? stored : next;
+  }
+  if (Array.isArray(next)) {
+    return next.map((e, i) => retype(e, Array.isArray(prev) ? prev[i] : undefined, Array.isArray(typedPrev) ? typedPrev[i] : undefined));
+  }
+  if (isPlainObject(next)) {
+    const out: Doc = {};
+    const p = isPlainObject(prev) ? prev : undefined;
+    const t = isPlainObject(typedPrev) ? typedPrev : undefined;
+    for (const k of Object.keys(next)) out[k] = retype(next[k], p?.[k], t?.[k]);
+    return out;
+  }
+  return next;
+}
+
+function promotedValue(v: Int32 | Double | Long): number {
+  return v instanceof Long ? v.toNumber() : v.value;
+}
+
+/** Put `value` at `path` when the path exists in `doc` (an assignment the update made). */
+function setExisting(doc: Doc, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Doc)[parts[i]];
+  }
+  const last = parts[parts.length - 1];
+  if (cur !== null && typeof cur === 'object' && (isPlainObject(cur) || Array.isArray(cur)) && (cur as Doc)[last] !== undefined) (cur as Doc)[last] = value;
+}
+
+/**
+ * Apply an update to a stored document (`prev`, decoded, with its bytes `prevRaw`) and encode
+ * the result with MongoDB's types. `typedU` is the update as the client sent it (TYPED
+ * decoding; undefined when only the decoded form exists). Returns null when the stored bytes
+ * would not change (mongod's nModified counts only real changes).
+ */
+export function updateStored(prev: Doc, prevRaw: Buffer, u: Doc | Doc[], typedU: unknown, arrayFilters: Doc[] | undefined, filter?: Doc): Stored | null {
+  const typedPrev = deserialize(prevRaw, TYPED);
+  const r = applyTyped(prev, typedPrev, u, typedU ?? u, arrayFilters, false, filter);
+  const raw = encodeTyped(r, prev, typedPrev);
+  return raw.equals(prevRaw) ? null : { raw, doc: r.next };
+}
+
+function encodeTyped(r: { next: Doc; assigned: [string, unknown][]; typed?: Doc }, prev: Doc, typedPrev: Doc): Buffer {
+  let typed = r.typed;
+  if (!typed) {
+    typed = retype(r.next, prev, typedPrev) as Doc;
+    for (const [path, value] of r.assigned) setExisting(typed, path, value);
+  }
+  return toBuffer(serialize(typed));
 }
 
 let timestampCounter = 0;
@@ -280,16 +504,27 @@ export function upsertSeed(filter: Doc | undefined): Doc {
 
 /** Build the upserted document, with _id first (generated when neither filter nor update gives one). */
 export function buildUpsert(filter: Doc | undefined, u: Doc | Doc[], arrayFilters: Doc[] | undefined): Doc {
+  return upsertStored(filter, u, undefined, arrayFilters).doc;
+}
+
+/** `buildUpsert` with the encoded document; `typedU` as for `updateStored`. */
+export function upsertStored(filter: Doc | undefined, u: Doc | Doc[], typedU: unknown, arrayFilters: Doc[] | undefined): Stored {
+  const seed = upsertSeed(filter);
   let doc: Doc;
+  let typed: Doc;
   if (!Array.isArray(u) && !isOperatorUpdate(u)) {
-    const seed = upsertSeed(filter);
     doc = { ...(u as Doc) };
-    if (doc._id === undefined && seed._id !== undefined) doc._id = seed._id;
+    typed = isPlainObject(typedU) ? { ...typedU } : { ...doc };
+    if (doc._id === undefined && seed._id !== undefined) doc._id = typed._id = seed._id;
   } else {
-    doc = applyUpdate(upsertSeed(filter), u, arrayFilters, true);
+    const r = applyTyped(seed, seed, u, typedU ?? u, arrayFilters, true);
+    doc = r.next;
+    typed = retype(doc, seed, seed) as Doc;
+    for (const [path, value] of r.assigned) setExisting(typed, path, value);
   }
-  if (doc._id === undefined) doc._id = new ObjectId();
-  return withIdFirst(doc);
+  if (doc._id === undefined) doc._id = typed._id = new ObjectId();
+  doc = withIdFirst(doc);
+  return { raw: toBuffer(serialize(withIdFirst(typed))), doc };
 }
 
 export function withIdFirst(doc: Doc): Doc {

@@ -1,7 +1,8 @@
 // MongoDB wire protocol framing: the legacy OP_QUERY/OP_REPLY pair the driver still uses for
 // its first handshake, and OP_MSG for everything else (mongodb/specifications, OP_MSG spec).
 import { Long, deserialize, serialize } from 'bson';
-import { rawCache } from './raw-cache';
+import { TYPED, documentsIn, toBuffer } from './bson-raw';
+import { storedBytes } from './decoded';
 import type { Doc } from './keys';
 
 export const OP_REPLY = 1;
@@ -20,6 +21,35 @@ export interface IncomingCommand {
   body: Doc;
   moreToCome: boolean;
   legacy: boolean;
+  /** The bytes it arrived as (OP_MSG only). */
+  raw?: RawCommand;
+}
+
+/**
+ * The bytes of a command. The body is decoded with bson's promotion (JS numbers), which is
+ * what evaluation needs; writes also need what the client sent exactly: an inserted document's
+ * own bytes, and an update's values with their numeric types (a Double(2) stays a double).
+ */
+export class RawCommand {
+  private typedBody?: Doc;
+
+  constructor(private readonly body: Buffer, private readonly sequences: [string, Buffer[]][]) {}
+
+  /** The command decoded with numeric types kept (Int32/Double/Long), sequences merged as in `body`. */
+  typed(): Doc {
+    if (!this.typedBody) {
+      const t = deserialize(this.body, TYPED);
+      for (const [name, docs] of this.sequences) t[name] = docs.map((d) => deserialize(d, TYPED));
+      this.typedBody = t;
+    }
+    return this.typedBody;
+  }
+
+  /** The bytes of each document of the array `name` (insert's `documents`); views into the message. */
+  documents(name: string): Buffer[] | undefined {
+    const seq = this.sequences.find(([n]) => n === name);
+    return seq ? seq[1] : documentsIn(this.body, name);
+  }
 }
 
 export function readHeader(buf: Buffer, offset = 0): Header {
@@ -40,12 +70,15 @@ export function parseMessage(msg: Buffer): IncomingCommand {
     const end = flags & FLAG_CHECKSUM_PRESENT ? msg.length - 4 : msg.length;
     let pos = 20;
     let body: Doc | undefined;
+    let bodyBytes: Buffer | undefined;
     const sequences: [string, Doc[]][] = [];
+    const rawSequences: [string, Buffer[]][] = [];
     while (pos < end) {
       const kind = msg[pos++];
       if (kind === 0) {
         const size = msg.readInt32LE(pos);
-        body = deserialize(msg.subarray(pos, pos + size));
+        bodyBytes = msg.subarray(pos, pos + size);
+        body = deserialize(bodyBytes);
         pos += size;
       } else if (kind === 1) {
         const size = msg.readInt32LE(pos);
@@ -55,20 +88,24 @@ export function parseMessage(msg: Buffer): IncomingCommand {
         const identifier = msg.toString('utf8', p, nul);
         p = nul + 1;
         const docs: Doc[] = [];
+        const raws: Buffer[] = [];
         while (p < sectionEnd) {
           const dsize = msg.readInt32LE(p);
-          docs.push(deserialize(msg.subarray(p, p + dsize)));
+          const raw = msg.subarray(p, p + dsize);
+          raws.push(raw);
+          docs.push(deserialize(raw));
           p += dsize;
         }
         sequences.push([identifier, docs]);
+        rawSequences.push([identifier, raws]);
         pos = sectionEnd;
       } else {
         throw new ProtocolError(`unknown OP_MSG section kind ${kind}`);
       }
     }
-    if (!body) throw new ProtocolError('OP_MSG without a body section');
+    if (!body || !bodyBytes) throw new ProtocolError('OP_MSG without a body section');
     for (const [name, docs] of sequences) body[name] = docs;
-    return { header, body, moreToCome: (flags & FLAG_MORE_TO_COME) !== 0, legacy: false };
+    return { header, body, moreToCome: (flags & FLAG_MORE_TO_COME) !== 0, legacy: false, raw: new RawCommand(bodyBytes, rawSequences) };
   }
   if (header.opCode === OP_QUERY) {
     let pos = 20;
@@ -93,7 +130,7 @@ let nextRequestId = 1;
  * copied behind the header (a 16 MB batch would otherwise be copied twice).
  */
 export function encodeReply(responseTo: number, doc: Doc, legacy: boolean): [Buffer, Buffer] {
-  const payload = (!legacy && encodeCursorReply(doc)) || toBuffer(serialize(doc));
+  const payload = encodeCursorReply(doc) ?? toBuffer(serialize(doc));
   if (legacy) {
     const head = Buffer.allocUnsafe(16 + 20);
     writeHeader(head, head.length + payload.length, responseTo, OP_REPLY);
@@ -117,14 +154,11 @@ function writeHeader(out: Buffer, length: number, responseTo: number, opCode: nu
   out.writeInt32LE(opCode, 12);
 }
 
-function toBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
-
 /**
- * `{cursor: {firstBatch|nextBatch: [...], id, ns}, ok: 1}` written by hand so that documents whose
- * serialized bytes are cached (raw-cache.ts) are copied instead of serialized again. Returns
- * null for any other reply shape.
+ * `{cursor: {firstBatch|nextBatch: [...], id, ns}, ok: 1}` written by hand so that stored
+ * documents (given as their bytes, or decoded objects whose bytes decoded.ts knows) are copied
+ * instead of serialized again, which also keeps every value's BSON type. Returns null for any
+ * other reply shape.
  */
 export function encodeCursorReply(reply: Doc): Buffer | null {
   const keys = Object.keys(reply);
@@ -132,9 +166,9 @@ export function encodeCursorReply(reply: Doc): Buffer | null {
   const cursor = reply.cursor as Doc;
   const ckeys = Object.keys(cursor);
   if (ckeys.length !== 3 || (ckeys[0] !== 'firstBatch' && ckeys[0] !== 'nextBatch') || ckeys[1] !== 'id' || ckeys[2] !== 'ns') return null;
-  const batch = cursor[ckeys[0]] as Doc[];
+  const batch = cursor[ckeys[0]] as (Doc | Buffer)[];
   if (!(cursor.id instanceof Long) || typeof cursor.ns !== 'string' || !Array.isArray(batch)) return null;
-  const docs = batch.map((d) => rawCache.get(d) ?? serialize(d));
+  const docs = batch.map((d) => (Buffer.isBuffer(d) ? d : storedBytes(d) ?? serialize(d)));
   let arrayLen = 4 + 1;
   docs.forEach((raw, i) => {
     arrayLen += 1 + String(i).length + 1 + raw.length;

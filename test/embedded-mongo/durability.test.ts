@@ -148,7 +148,7 @@ describe('embedded-mongo compatibility: durability across restarts (own engine)'
 
   // Known engine gap (README "Known differences", test/embedded-mongo/FAILURES.md 1–2): numeric
   // BSON types are not kept exactly. Pending, not deleted, so the next fix turns it back on.
-  it.skip('keeps BSON types exactly across a restart', async () => {
+  it('keeps BSON types exactly across a restart', async () => {
     const { Long, Decimal128, Double, Int32, Binary, ObjectId } = mongoose.mongo;
     const oid = new ObjectId();
     open = await openEngine(dir);

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine';
 import type { Doc } from '../keys';
 import type { Session, Txn } from '../sessions';
+import type { RawCommand } from '../wire';
 
 export interface ConnectionInfo {
   id: number;
@@ -13,6 +14,8 @@ export interface CommandContext {
   session?: Session;
   txn?: Txn;
   connection: ConnectionInfo;
+  /** The command's bytes, when it came over the wire (writes keep the client's exact types). */
+  raw?: RawCommand;
 }
 
 export type Handler = (cmd: Doc, ctx: CommandContext) => Doc;

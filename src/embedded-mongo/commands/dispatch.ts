@@ -2,6 +2,7 @@
 import type { Engine } from '../engine';
 import { MongoCommandError, fromMingoError, isMingoError, unsupported } from '../errors';
 import type { Doc } from '../keys';
+import type { RawCommand } from '../wire';
 import { adminCommands } from './admin';
 import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
@@ -47,7 +48,7 @@ const UNSUPPORTED_COMMANDS: Record<string, string> = {
 /** Commands MongoDB refuses inside a multi-document transaction. */
 const NOT_IN_TRANSACTION = new Set(['count', 'drop', 'dropDatabase', 'listCollections', 'listIndexes', 'dropIndexes', 'renameCollection', 'listDatabases']);
 
-export function runCommand(engine: Engine, body: Doc, connection: ConnectionInfo): Doc {
+export function runCommand(engine: Engine, body: Doc, connection: ConnectionInfo, raw?: RawCommand): Doc {
   const name = Object.keys(body)[0] ?? '';
   let txnForAbort: Parameters<Engine['abortActive']>[0] | undefined;
   try {
@@ -61,14 +62,14 @@ export function runCommand(engine: Engine, body: Doc, connection: ConnectionInfo
     const db = typeof body.$db === 'string' ? body.$db : 'admin';
     if (name === 'commitTransaction' || name === 'abortTransaction') {
       const { session } = engine.transactionFor({ lsid: body.lsid });
-      return handler(body, { engine, db, session, connection });
+      return handler(body, { engine, db, session, connection, raw });
     }
     const { session, txn } = engine.transactionFor(body);
     if (txn && NOT_IN_TRANSACTION.has(name)) {
       throw new MongoCommandError('OperationNotSupportedInTransaction', `Cannot run '${name}' in a multi-document transaction.`);
     }
     txnForAbort = txn;
-    return handler(body, { engine, db, session, txn, connection });
+    return handler(body, { engine, db, session, txn, connection, raw });
   } catch (err) {
     // mongod aborts a transaction when any command inside it fails.
     if (txnForAbort) engine.abortActive(txnForAbort, `${name} failed: ${(err as Error).message}`);

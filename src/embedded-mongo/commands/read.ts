@@ -3,7 +3,8 @@ import { Long } from 'bson';
 import type { Handler } from './context';
 import { MongoCommandError } from '../errors';
 import { type Doc, isPlainObject, pathValues, valueKey } from '../keys';
-import { checkCollation, findIterator, matching } from '../query';
+import { compilePaths } from '../bson-raw';
+import { checkCollation, filterFields, findReplyIterator, matching } from '../query';
 
 function asNumber(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -21,7 +22,7 @@ export const readCommands: Record<string, Handler> = {
     const c = ctx.engine.collection(ctx.db, name);
     const ns = `${ctx.db}.${name}`;
     const limit = asNumber(cmd.limit) ?? 0;
-    const iter = findIterator(ctx.engine, c, { filter: cmd.filter as Doc, sort: cmd.sort as Doc, projection: cmd.projection as Doc, skip: asNumber(cmd.skip), limit }, ctx.txn);
+    const iter = findReplyIterator(ctx.engine, c, { filter: cmd.filter as Doc, sort: cmd.sort as Doc, projection: cmd.projection as Doc, skip: asNumber(cmd.skip), limit }, ctx.txn);
     // The iterator itself stops at `limit`; batchSize only shapes the batches.
     const batchSize = asNumber(cmd.batchSize);
     const singleBatch = cmd.singleBatch === true || limit < 0;
@@ -52,7 +53,9 @@ export const readCommands: Record<string, Handler> = {
     if (c && (!query || Object.keys(query).length === 0) && !ctx.txn?.overlay.get(c)) {
       n = c.docs.size;
     } else {
-      for (const _d of matching(ctx.engine, c, query, ctx.txn)) n++;
+      // Counting needs only the fields the query reads.
+      const fields = query ? filterFields(query) : new Set<string>();
+      for (const _d of matching(ctx.engine, c, query, ctx.txn, undefined, fields ? compilePaths(fields) : undefined)) n++;
     }
     n = Math.max(0, n - skip);
     if (limit) n = Math.min(n, limit);
@@ -65,7 +68,10 @@ export const readCommands: Record<string, Handler> = {
     if (typeof cmd.key !== 'string') throw new MongoCommandError('TypeMismatch', "BSON field 'distinct.key' is missing or has the wrong type, expected type 'string'");
     const path = cmd.key.split('.');
     const seen = new Map<string, unknown>();
-    for (const d of matching(ctx.engine, c, cmd.query as Doc | undefined, ctx.txn)) {
+    const query = cmd.query as Doc | undefined;
+    const queryFields = query ? filterFields(query) : new Set<string>();
+    const fields = queryFields ? compilePaths([...queryFields, cmd.key]) : undefined;
+    for (const d of matching(ctx.engine, c, query, ctx.txn, undefined, fields)) {
       for (const v of pathValues(d, path)) {
         if (v === undefined) continue;
         const k = valueKey(v);

@@ -1,13 +1,15 @@
 // insert / update / delete / findAndModify. Each command's writes are made durable together
 // (one SQLite transaction) before the reply is sent; per-statement failures become writeErrors
 // exactly as mongod reports them (ordered stops at the first, unordered continues).
-import { ObjectId } from 'bson';
+import { ObjectId, deserialize, serialize } from 'bson';
 import type { CommandContext, Handler } from './context';
-import { WriteCtx } from '../engine';
+import { TYPED, idFirst, toBuffer } from '../bson-raw';
+import { storedBytes } from '../decoded';
+import { type Stored, WriteCtx } from '../engine';
 import { MongoCommandError, fromMingoError, isMingoError } from '../errors';
 import { type Doc, isPlainObject, valueKey } from '../keys';
 import { checkCollation, compileFilter, findIterator, matching, projectOne } from '../query';
-import { applyUpdate, buildUpsert, validateUpdate, withIdFirst } from '../update';
+import { updateStored, upsertStored, validateUpdate, withIdFirst } from '../update';
 
 interface WriteError { index: number; code: number; errmsg: string; [k: string]: unknown }
 
@@ -43,6 +45,28 @@ function writeCtx(cmd: Doc, ctx: CommandContext): WriteCtx {
   return w;
 }
 
+/**
+ * The bytes to store for an inserted document: the client's own bytes when _id is already
+ * first (exact types, nothing to encode), else its typed decoding with _id moved first.
+ */
+function insertBytes(doc: Doc, sent: Doc, bytes: Buffer | undefined): Buffer {
+  if (!bytes) return toBuffer(serialize(doc));
+  if (sent._id !== undefined && idFirst(bytes)) return Buffer.from(bytes); // a copy: `bytes` is a view into the whole message
+  const { _id, ...rest } = deserialize(bytes, TYPED);
+  return toBuffer(serialize({ _id: _id ?? doc._id, ...rest }));
+}
+
+/** The bytes a decoded stored document came from. */
+function bytesOf(doc: Doc): Buffer {
+  return storedBytes(doc) ?? toBuffer(serialize(doc));
+}
+
+/** A stored document as a reply value, decoded with its stored numeric types. */
+function replyValue(stored: Doc, fields: Doc | undefined, filter: Doc): Doc {
+  if (fields && Object.keys(fields).length > 0) return projectOne(stored, fields, filter);
+  return deserialize(bytesOf(stored), TYPED);
+}
+
 function finish(ctx: CommandContext, w: WriteCtx, errors: WriteError[], reply: Doc): Doc {
   if (ctx.txn && errors.length > 0) ctx.engine.abortActive(ctx.txn, 'a write failed inside the transaction');
   ctx.engine.commitWrites(w);
@@ -57,14 +81,16 @@ export const writeCommands: Record<string, Handler> = {
     if (!Array.isArray(docs)) throw new MongoCommandError('FailedToParse', "BSON field 'insert.documents' is missing but a required field");
     const c = ctx.engine.ensureCollection(ctx.db, String(cmd.insert));
     const w = writeCtx(cmd, ctx);
+    const sentBytes = ctx.raw?.documents('documents');
+    const bytes = sentBytes && sentBytes.length === docs.length ? sentBytes : undefined;
     let n = 0;
-    const errors = runStatements(docs, cmd.ordered !== false, ctx, (raw) => {
-      if (!isPlainObject(raw)) throw new MongoCommandError('BadValue', 'document must be an object');
+    const errors = runStatements(docs, cmd.ordered !== false, ctx, (sent, i) => {
+      if (!isPlainObject(sent)) throw new MongoCommandError('BadValue', 'document must be an object');
       // The driver appends _id to documents it generated one for; mongod stores it first.
-      const doc = raw._id === undefined ? { _id: new ObjectId(), ...raw } : withIdFirst(raw);
+      const doc = sent._id === undefined ? { _id: new ObjectId(), ...sent } : withIdFirst(sent);
       if (Array.isArray(doc._id) || (doc._id instanceof RegExp)) throw new MongoCommandError('BadValue', `can't use an array for _id`);
       for (const k of Object.keys(doc)) if (k.startsWith('$')) throw new MongoCommandError('BadValue', `Document can't have $ prefixed field names: ${k}`);
-      ctx.engine.put(w, c, valueKey(doc._id), doc, true);
+      ctx.engine.put(w, c, valueKey(doc._id), { raw: insertBytes(doc, sent, bytes?.[i]), doc }, true);
       n++;
     });
     return finish(ctx, w, errors, { n });
@@ -78,7 +104,9 @@ export const writeCommands: Record<string, Handler> = {
     let n = 0;
     let nModified = 0;
     const upserted: Doc[] = [];
+    const typedUpdates = ctx.raw?.typed().updates as Doc[] | undefined;
     const errors = runStatements(updates, cmd.ordered !== false, ctx, (spec, index) => {
+      const typedU = typedUpdates?.[index]?.u;
       checkCollation(spec.collation);
       validateUpdate(spec.u);
       const filter = (spec.q ?? {}) as Doc;
@@ -98,15 +126,15 @@ export const writeCommands: Record<string, Handler> = {
       const arrayFilters = spec.arrayFilters as Doc[] | undefined;
       if (targets.length === 0) {
         if (!spec.upsert || !c) return;
-        const doc = buildUpsert(filter, spec.u as Doc, arrayFilters);
-        ctx.engine.put(w, c, valueKey(doc._id), doc, true);
+        const stored = upsertStored(filter, spec.u as Doc, typedU, arrayFilters);
+        ctx.engine.put(w, c, valueKey(stored.doc._id), stored, true);
         n++;
-        upserted.push({ index, _id: doc._id });
+        upserted.push({ index, _id: stored.doc._id });
         return;
       }
       for (const d of targets) {
-        const next = applyUpdate(d, spec.u as Doc, arrayFilters, false, filter);
-        if (valueKey(next) !== valueKey(d)) {
+        const next = updateStored(d, bytesOf(d), spec.u as Doc, typedU, arrayFilters, filter);
+        if (next) {
           ctx.engine.put(w, c!, valueKey(d._id), next);
           nModified++;
         }
@@ -154,6 +182,7 @@ export const writeCommands: Record<string, Handler> = {
     const c = cmd.upsert ? ctx.engine.ensureCollection(ctx.db, name) : ctx.engine.collection(ctx.db, name);
     const w = writeCtx(cmd, ctx);
     const fields = cmd.fields as Doc | undefined;
+    const typedU = remove ? undefined : ctx.raw?.typed().update;
     const r = findIterator(ctx.engine, c, { filter, sort: cmd.sort as Doc | undefined, limit: 1 }, ctx.txn).next();
     const found = r.done ? undefined : (r.value as Doc);
     let value: Doc | null = null;
@@ -161,23 +190,23 @@ export const writeCommands: Record<string, Handler> = {
     try {
       if (remove) {
         if (found && c) {
+          value = replyValue(found, fields, filter);
           ctx.engine.put(w, c, valueKey(found._id), undefined);
-          value = projectOne(found, fields, filter);
           lastErrorObject.n = 1;
         }
       } else if (found && c) {
-        const next = applyUpdate(found, cmd.update as Doc, cmd.arrayFilters as Doc[] | undefined, false, filter);
-        if (valueKey(next) !== valueKey(found)) ctx.engine.put(w, c, valueKey(found._id), next);
-        value = projectOne(cmd.new ? next : found, fields, filter);
+        const next: Stored | null = updateStored(found, bytesOf(found), cmd.update as Doc, typedU, cmd.arrayFilters as Doc[] | undefined, filter);
+        if (next) ctx.engine.put(w, c, valueKey(found._id), next);
+        value = replyValue(cmd.new && next ? next.doc : found, fields, filter);
         lastErrorObject.n = 1;
         lastErrorObject.updatedExisting = true;
       } else if (cmd.upsert && c) {
-        const doc = buildUpsert(filter, cmd.update as Doc, cmd.arrayFilters as Doc[] | undefined);
-        ctx.engine.put(w, c, valueKey(doc._id), doc, true);
-        value = cmd.new ? projectOne(doc, fields) : null;
+        const stored = upsertStored(filter, cmd.update as Doc, typedU, cmd.arrayFilters as Doc[] | undefined);
+        ctx.engine.put(w, c, valueKey(stored.doc._id), stored, true);
+        value = cmd.new ? replyValue(stored.doc, fields, {}) : null;
         lastErrorObject.n = 1;
         lastErrorObject.updatedExisting = false;
-        lastErrorObject.upserted = doc._id;
+        lastErrorObject.upserted = stored.doc._id;
       } else {
         lastErrorObject.updatedExisting = false;
       }

@@ -23,7 +23,7 @@ import { loadLayout } from '../layout';
 import { categoryLedger, categoryReason, countedMembers } from './category.columns';
 import { CsvWriter, csvHeader } from './csv.writer';
 import { householdsOnlyCategories, summaryBuilderFor, type Determination, type RunSummary } from './eligibility.port';
-import { forEachEvaluated } from './evaluated-households';
+import { forEachCounted, forEachEvaluated } from './evaluated-households';
 import { LedgerWorkbookWriter } from './ledger-workbook.writer';
 import { loadPlaceNames, type Places } from './place-names';
 import { compileColumns, householdRows, membersHeadFirst, type CompiledColumn, type RowContext } from './row.mapper';
@@ -154,21 +154,21 @@ export async function exportLedger(actor: Actor, filter: LedgerFilter, format: E
   let households = 0;
   let persons = 0;
   let rows = 0;
-  // Only the 汇总 sheet and the category filter need determinations: a plain CSV skips them.
+  // Only the 汇总 sheet and the category filter need the rules: a plain CSV skips them, and
+  // neither needs determinations, only the counters and whether a household is in the category.
   const evaluate = xlsx !== null || filter.category !== undefined;
   const source = { actor, region: p.region, status: filter.status, asOf: p.asOf, signal, workers: options.workers, evaluate };
-  const finished = await failSafe(actor, format, auditFilter, () => ({ households, rows }), out, xlsx, () => forEachEvaluated<Determination | null>(source, async (household, determination) => {
-    if (determination) {
-      if (filter.category && !isEligible(determination, filter.category)) return;
-      summary.add(determination);
-    }
+  const writeHousehold = async (household: Household) => {
     persons += household.members.length;
     const values = householdRows(household, columns, p.ctx, rows + 1, perMember);
     if (xlsx) xlsx.addRows(values);
     else await csv?.addRows(values);
     households++;
     rows += values.length;
-  }));
+  };
+  const finished = await failSafe(actor, format, auditFilter, () => ({ households, rows }), out, xlsx, () => (evaluate
+    ? forEachCounted(source, { summary, category: filter.category ?? null }, writeHousehold)
+    : forEachEvaluated<null>(source, (household) => writeHousehold(household))));
 
   let completed = finished;
   const result = summary.result();

@@ -26,7 +26,7 @@ import { AppError } from '../../http/errors';
 import { isRegionCode, isWithinAny, regionLevel } from '../../regions/region-code';
 import { resolveVillage } from '../../regions/region.service';
 import { HouseholdModel, toHouseholdJson, type StoredHouseholdDoc } from '../../registry/household.model';
-import { upsertHouseholdByCode, validateHousehold } from '../../registry/household.service';
+import { upsertHouseholdByCode } from '../../registry/household.service';
 import type { Household } from '../../registry/household.types';
 import type { Actor } from '../../users/actor';
 import { LayoutError, loadLayout, type Layout, type LayoutColumn } from '../layout';
@@ -35,6 +35,7 @@ import { buildHousehold, disagreements, fillDown, locate, rowParser, type Parsed
 import { HeaderNotFound, readLedger } from './ledger-reader';
 import { inspectXlsx, ZipRefused } from './zip-guard';
 import { insertNewHouseholds } from './bulk-writer';
+import { defaultValidationWorkers, ValidationPool } from './validation.pool';
 import type { HeaderMatch } from './header';
 
 export interface ImportLimits {
@@ -63,10 +64,17 @@ export function importLimits(overrides: Partial<ImportLimits> = {}): ImportLimit
   };
 }
 
-/** Households per batch: one lookup of stored households, then one commit of progress. */
-const BATCH = 500;
 /** Errors kept in the job document; every failing row is in the error rows. */
 const MAX_JOB_ERRORS = 1000;
+
+/**
+ * - `batch`: households per batch: one lookup of stored households, one person check, one insert,
+ *   then one commit of progress.
+ * - `workers`: validation threads (validation.pool.ts). By default a file of more than one batch
+ *   gets every core but one, and a file of one batch none: a worker's start-up (0.7 s under tsx)
+ *   costs more than validating a few hundred households here. Tests set it to force either way.
+ */
+export const importTuning: { batch: number; workers: number | null } = { batch: 500, workers: null };
 
 export interface ImportProgress {
   rows: number;
@@ -240,7 +248,10 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
   let totalRows: number | null = null;
   const seenCodes = new Set<string>();
   const seenPersons = new Map<string, string>();
-  const existingCache = new Map<string, Household | null>();
+  // Started by the first flush (below); an object, so the closures' assignment is seen in `finally`.
+  const validation: { pool: ValidationPool | null } = { pool: null };
+  // The batch being written: the next one is read, built and validated meanwhile (below).
+  let committing: Promise<void> = Promise.resolve();
 
   const record = (rowErrors: RowError[]) => {
     errorCount += rowErrors.length;
@@ -257,9 +268,9 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
     let batch: ParsedRow[][] = [];
     let lastCode: string | null = null;
 
-    const flushBatch = async () => {
-      if (batch.length === 0) return;
-      const outcome = await processBatch(batch, { layout, header: header as HeaderMatch, actor, dryRun: request.dryRun, seenPersons, existingCache, importId: id });
+    const commit = async (households: ParsedRow[][], prepared: Prepared[]) => {
+      const ctx: BatchContext = { layout, header: header as HeaderMatch, actor, dryRun: request.dryRun, seenPersons, importId: id };
+      const outcome = await commitBatch(prepared, ctx);
       for (const o of outcome) {
         counters.households++;
         if (o.outcome === 'failed') {
@@ -270,19 +281,38 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
           if (o.outcome !== 'unchanged') counters.members += o.members;
         }
       }
+      // Rows are counted when their batch is committed, so a resumed job counts none twice.
+      for (const rows of households) counters.rows += rows.length;
       const failedRows = outcome.flatMap((o) => o.failedRows);
       if (failedRows.length) await ImportErrorRowModel.insertMany(failedRows.map((r) => ({ jobId: id, ...r })));
-      const lastRow = batch[batch.length - 1].at(-1)?.row ?? 0;
-      batch = [];
+      const lastRow = households[households.length - 1].at(-1)?.row ?? 0;
       await ImportJobModel.updateOne({ _id: id }, { $set: { counts: counters, errors, errorCount, progress: { row: lastRow } } });
       request.onProgress?.({ rows: counters.rows, households: counters.households, totalRows });
+    };
+
+    /**
+     * Two batches in flight at most: batch N is built and validated (in a worker for a large
+     * file) while batch N-1 is written; batch N is written only after N-1 is committed, so
+     * progress, the person checks and the order of errors stay those of the file.
+     */
+    const flushBatch = async () => {
+      if (batch.length === 0) return;
+      const households = batch;
+      batch = [];
+      // The first flush tells the file's size: a full batch means more are coming.
+      validation.pool ??= new ValidationPool(importTuning.workers ?? (households.length >= importTuning.batch ? defaultValidationWorkers() : 0));
+      const prepared = prepareBatch(households, { layout, header: header as HeaderMatch, actor, pool: validation.pool });
+      prepared.catch(() => undefined); // observed through `committing`
+      await committing;
+      committing = prepared.then((p) => commit(households, p));
+      committing.catch(() => undefined); // observed at the next flush or the end
     };
 
     const closeHousehold = async () => {
       if (current.length === 0) return;
       batch.push(current);
       current = [];
-      if (batch.length >= BATCH) await flushBatch();
+      if (batch.length >= importTuning.batch) await flushBatch();
     };
 
     for await (const event of readLedger(request.file, layout, limits)) {
@@ -298,7 +328,6 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
         if (row.code) seenCodes.add(row.code);
         continue;
       }
-      counters.rows++;
       const previousRow = current.at(-1);
       // A row without 户编号 continues the household above it (a merged 户编号 cell).
       if (previousRow && (row.code === null || row.code === previousRow.code)) fillDown(row, previousRow);
@@ -314,7 +343,10 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
     }
     await closeHousehold();
     await flushBatch();
+    await committing;
   } catch (err) {
+    // A batch still being written finishes (or fails) before the job's state is decided.
+    await committing.catch(() => undefined);
     const known = err instanceof ZipRefused ? { code: err.code, message: err.message }
       : err instanceof HeaderNotFound ? { code: 'IMPORT_HEADER_NOT_FOUND', message: err.message }
       : isUnreadable(err) ? { code: 'IMPORT_NOT_XLSX', message: 'The file is not a readable .xlsx workbook' }
@@ -326,11 +358,16 @@ async function runJob(id: string, layout: Layout, request: ImportRequest): Promi
     await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'failed', failure: known, counts: counters, errors, errorCount, finishedAt: new Date() } });
     await recordAudit(actor, { action: 'import', entity: 'import', entityId: id, regionCode: importRegion(actor), details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, errors: errorCount, refused: known.code } });
     return viewOf(await loadJob(id));
+  } finally {
+    await validation.pool?.close();
   }
   await ImportJobModel.updateOne({ _id: id }, { $set: { status: 'done', counts: counters, errors, errorCount, finishedAt: new Date() } });
   await recordAudit(actor, {
     action: 'import', entity: 'import', entityId: id, regionCode: importRegion(actor),
-    details: { layout: layout.id, dryRun: request.dryRun, households: counters.households, created: counters.created, updated: counters.updated, unchanged: counters.unchanged, failed: counters.failed, errors: errorCount },
+    details: {
+      layout: layout.id, dryRun: request.dryRun, file: { name: previous.fileName ?? null, sha256: previous.sha256 },
+      households: counters.households, created: counters.created, updated: counters.updated, unchanged: counters.unchanged, failed: counters.failed, errors: errorCount,
+    },
   });
   return viewOf(await loadJob(id));
 }
@@ -357,8 +394,15 @@ interface BatchContext {
   dryRun: boolean;
   /** personId → 户编号 of the household that first listed the person in this file. */
   seenPersons: Map<string, string>;
-  existingCache: Map<string, Household | null>;
   importId: string;
+}
+
+/** A household's rows after building and validation: its value, or the errors that refuse it. */
+interface Prepared {
+  rows: ParsedRow[];
+  value: Household | null;
+  existing: Household | null;
+  errors: RowError[];
 }
 
 interface HouseholdOutcome {
@@ -423,51 +467,78 @@ function requiredErrors(rows: ParsedRow[], columns: LayoutColumn[]): RowError[] 
   return errors;
 }
 
-async function loadExisting(codes: string[], cache: Map<string, Household | null>): Promise<void> {
-  const missing = codes.filter((c) => !cache.has(c));
-  if (missing.length === 0) return;
+/** The stored households of `codes` (null for a code not stored yet), as the API shows them. */
+async function loadExisting(codes: string[]): Promise<Map<string, Household | null>> {
+  const existing = new Map<string, Household | null>();
+  if (codes.length === 0) return existing;
   const docs = await (HouseholdModel as unknown as { find(f: unknown): { setOptions(o: unknown): { lean(): Promise<unknown[]> } } })
-    .find({ code: { $in: missing } }).setOptions({ sanitizeFilter: false }).lean();
-  for (const c of missing) cache.set(c, null);
-  for (const d of docs as StoredHouseholdDoc[]) cache.set(d.code, toHouseholdJson(d));
+    .find({ code: { $in: codes } }).setOptions({ sanitizeFilter: false }).lean();
+  for (const c of codes) existing.set(c, null);
+  for (const d of docs as StoredHouseholdDoc[]) existing.set(d.code, toHouseholdJson(d));
+  return existing;
 }
 
-async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<HouseholdOutcome[]> {
+/**
+ * Builds each household of the batch over its stored version and validates it with the API's
+ * rules. Reads the database (stored households, places) but writes nothing, so it may run while
+ * the previous batch is being written.
+ */
+async function prepareBatch(batch: ParsedRow[][], ctx: { layout: Layout; header: HeaderMatch; actor: Actor; pool: ValidationPool }): Promise<Prepared[]> {
   const columns = [...ctx.header.columns.values()];
   const codes = batch.map((rows) => rows[0].code).filter((c): c is string => c !== null);
-  ctx.existingCache.clear();
-  await loadExisting(codes, ctx.existingCache);
-  const outcomes: HouseholdOutcome[] = [];
-  const ready: { rows: ParsedRow[]; value: Household; existing: Household | null }[] = [];
+  const stored = await loadExisting(codes);
+  const prepared: Prepared[] = [];
+  const built: { index: number; household: Household }[] = [];
   for (const rows of batch) {
     const errors: RowError[] = [...rows.flatMap((r) => r.errors), ...requiredErrors(rows, columns), ...disagreements(rows)];
-    if (rows[0].code === null) {
-      outcomes.push(failedOutcome(rows, errors));
+    const entry: Prepared = { rows, value: null, existing: null, errors };
+    prepared.push(entry);
+    if (rows[0].code === null) continue;
+    const place = await resolvePlace(rows, columns);
+    if ('error' in place) {
+      errors.push(place.error);
       continue;
     }
-    const place = await resolvePlace(rows, columns);
-    if ('error' in place) errors.push(place.error);
-    else if (!isWithinAny(place.code, ctx.actor.regionCodes)) {
+    if (!isWithinAny(place.code, ctx.actor.regionCodes)) {
       errors.push({ sheet: rows[0].sheet, row: rows[0].row, column: columns.find((c) => c.field === 'village' || c.field === 'regionCode')?.label ?? null, code: 'REGION_OUT_OF_SCOPE', message: 'This village is outside the regions you may import into' });
     }
-    if (errors.length > 0 || 'error' in place) {
-      outcomes.push(failedOutcome(rows, errors));
-      continue;
-    }
-    const existing = ctx.existingCache.get(rows[0].code) ?? null;
-    const built = buildHousehold({ rows, columns, regionCode: place.code, existing });
-    errors.push(...built.errors);
-    const { value, errors: invalid } = validateHousehold(built.household);
+    if (errors.length > 0) continue;
+    entry.existing = stored.get(rows[0].code) ?? null;
+    const result = buildHousehold({ rows, columns, regionCode: place.code, existing: entry.existing });
+    errors.push(...result.errors);
+    built.push({ index: prepared.length - 1, household: result.household });
+  }
+  const validations = await ctx.pool.validate(built.map((b) => b.household));
+  built.forEach(({ index }, k) => {
+    const entry = prepared[index];
+    const { value, errors: invalid } = validations[k];
     for (const e of invalid) {
-      const at = locate(e.path, rows, columns);
-      errors.push({ sheet: at.row.sheet, row: at.row.row, column: at.column, code: e.code === 'any.required' || e.code === 'string.empty' ? 'REQUIRED' : 'INVALID_VALUE', message: e.message });
+      const at = locate(e.path, entry.rows, columns);
+      entry.errors.push({ sheet: at.row.sheet, row: at.row.row, column: at.column, code: e.code === 'any.required' || e.code === 'string.empty' ? 'REQUIRED' : 'INVALID_VALUE', message: e.message });
     }
+    if (value && entry.errors.length === 0) entry.value = value;
+  });
+  return prepared;
+}
+
+/**
+ * Writes a prepared batch, in file order: the same person in two households of the file is
+ * refused on the later one; new households go in one bulk insert, stored ones through the
+ * registry's upsert (which keeps member ids and answers `unchanged`).
+ */
+async function commitBatch(prepared: Prepared[], ctx: BatchContext): Promise<HouseholdOutcome[]> {
+  const columns = [...ctx.header.columns.values()];
+  const idColumn = columns.find((c) => c.field === 'members[].idNumber')?.label ?? null;
+  const outcomes: HouseholdOutcome[] = [];
+  const ready: Prepared[] = [];
+  for (const entry of prepared) {
+    const { rows, value, errors } = entry;
     if (value) {
       value.members.forEach((m, i) => {
         const other = ctx.seenPersons.get(m.idNumber.slice(0, 18));
         if (other !== undefined && other !== value.code) {
           const row = rows[i] ?? rows[0];
-          errors.push({ sheet: row.sheet, row: row.row, column: columns.find((c) => c.field === 'members[].idNumber')?.label ?? null, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: `This person is already listed in household ${other} of this file` });
+          errors.push({ sheet: row.sheet, row: row.row, column: idColumn, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: `This person is already listed in household ${other} of this file` });
         }
       });
     }
@@ -476,23 +547,25 @@ async function processBatch(batch: ParsedRow[][], ctx: BatchContext): Promise<Ho
       continue;
     }
     for (const m of value.members) ctx.seenPersons.set(m.idNumber.slice(0, 18), value.code);
-    ready.push({ rows, value, existing });
+    ready.push(entry);
   }
 
-  // New households: one insertMany for the batch. Existing ones: the registry's upsert, one by one.
   const fresh = ready.filter((r) => r.existing === null);
-  const bulk = await insertNewHouseholds(ctx.actor, fresh.map((r) => r.value), { dryRun: ctx.dryRun, importId: ctx.importId });
-  const oneByOne: typeof ready = ready.filter((r) => r.existing !== null);
+  const bulk = await insertNewHouseholds(ctx.actor, fresh.map((r) => ({
+    household: r.value as Household, source: { sheet: r.rows[0].sheet, rows: [r.rows[0].row, (r.rows.at(-1) as ParsedRow).row] },
+  })), { dryRun: ctx.dryRun, importId: ctx.importId });
+  const oneByOne = ready.filter((r) => r.existing !== null);
   fresh.forEach((r, i) => {
-    if (bulk.inserted.has(i)) outcomes.push({ outcome: 'created', members: r.value.members.length, errors: [], failedRows: [] });
+    if (bulk.inserted.has(i)) outcomes.push({ outcome: 'created', members: (r.value as Household).members.length, errors: [], failedRows: [] });
     else if (bulk.refused.get(i) === 'PERSON_IN_OTHER_HOUSEHOLD') {
-      outcomes.push(failedOutcome(r.rows, [{ sheet: r.rows[0].sheet, row: r.rows[0].row, column: columns.find((c) => c.field === 'members[].idNumber')?.label ?? null, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: 'A person of this household is already registered in another household' }]));
+      outcomes.push(failedOutcome(r.rows, [{ sheet: r.rows[0].sheet, row: r.rows[0].row, column: idColumn, code: 'PERSON_IN_OTHER_HOUSEHOLD', message: 'A person of this household is already registered in another household' }]));
     } else oneByOne.push(r);
   });
   for (const { rows, value } of oneByOne) {
+    const household = value as Household;
     try {
-      const { outcome } = await upsertHouseholdByCode(ctx.actor, value, { dryRun: ctx.dryRun });
-      outcomes.push({ outcome, members: value.members.length, errors: [], failedRows: [] });
+      const { outcome } = await upsertHouseholdByCode(ctx.actor, household, { dryRun: ctx.dryRun });
+      outcomes.push({ outcome, members: household.members.length, errors: [], failedRows: [] });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const details = Array.isArray(err.details) ? (err.details as { path?: string; message?: string }[]) : [];

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { deserialize } from 'bson';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,9 @@ describe('embedded engine: TTL indexes', () => {
       ],
     });
     expect(engine.expireTtl(now)).to.equal(1);
-    const ids = (run({ find: 's', filter: {}, sort: { _id: 1 } }).cursor as { firstBatch: { _id: string }[] }).firstBatch.map((d) => d._id);
+    // A find's batch holds stored documents as their BSON bytes (the wire reply copies them).
+    const batch = (run({ find: 's', filter: {}, sort: { _id: 1 } }).cursor as { firstBatch: Buffer[] }).firstBatch;
+    const ids = batch.map((raw) => deserialize(raw)._id);
     expect(ids).to.deep.equal(['fresh', 'none', 'not-a-date']);
   });
 });

@@ -1,0 +1,218 @@
+// Reading stored BSON without decoding all of it. The engine keeps every document as its BSON
+// bytes (they carry the exact type of every value, and a reply can copy them as they are); a
+// query that needs two fields of a household decodes those two fields, not the whole document.
+import { type DeserializeOptions, deserialize } from 'bson';
+import type { Doc } from './keys';
+
+/**
+ * Decoding that keeps numeric types as bson's wrapper classes (Int32, Double, Long): what a
+ * value is stored as, for updates and for replies that must not change a type. Everything
+ * else (evaluation by mingo, indexes) works on the default, promoted decoding.
+ */
+export const TYPED: DeserializeOptions = { promoteValues: false, promoteLongs: false };
+
+export interface Element {
+  name: string;
+  type: number;
+  /** Offset of the element's type byte. */
+  start: number;
+  /** Offset of the element's value. */
+  value: number;
+  /** Offset just past the element. */
+  end: number;
+}
+
+/** Byte length of a value of BSON type `type` starting at `p` (bsonspec.org, version 1.1). */
+function valueLength(buf: Buffer, type: number, p: number): number {
+  switch (type) {
+    case 0x01: case 0x09: case 0x11: case 0x12: return 8; // double, date, timestamp, int64
+    case 0x02: case 0x0d: case 0x0e: return 4 + buf.readInt32LE(p); // string, code, symbol
+    case 0x03: case 0x04: case 0x0f: return buf.readInt32LE(p); // document, array, code with scope
+    case 0x05: return 5 + buf.readInt32LE(p); // binary: length, subtype, bytes
+    case 0x06: case 0x0a: case 0x7f: case 0xff: return 0; // undefined, null, maxKey, minKey
+    case 0x07: return 12; // ObjectId
+    case 0x08: return 1; // boolean
+    case 0x0b: return buf.indexOf(0, buf.indexOf(0, p) + 1) + 1 - p; // regex: two C strings
+    case 0x0c: return 4 + buf.readInt32LE(p) + 12; // DBPointer
+    case 0x10: return 4; // int32
+    case 0x13: return 16; // decimal128
+    default: throw new Error(`invalid BSON: unknown element type 0x${type.toString(16)}`);
+  }
+}
+
+/** The elements of the document (or array) whose bytes start at `offset`. */
+export function* elements(buf: Buffer, offset = 0): Generator<Element> {
+  const last = offset + buf.readInt32LE(offset) - 1;
+  let p = offset + 4;
+  while (p < last) {
+    const type = buf[p];
+    const nul = buf.indexOf(0, p + 1);
+    const name = buf.toString('utf8', p + 1, nul);
+    const value = nul + 1;
+    const end = value + valueLength(buf, type, value);
+    yield { name, type, start: p, value, end };
+    p = end;
+  }
+}
+
+/** The bytes of each embedded document in the array element `name` of a document, or undefined. */
+export function documentsIn(buf: Buffer, name: string): Buffer[] | undefined {
+  for (const e of elements(buf)) {
+    if (e.name !== name) continue;
+    if (e.type !== 0x04) return undefined;
+    const out: Buffer[] = [];
+    for (const item of elements(buf, e.value)) {
+      if (item.type !== 0x03) return undefined;
+      out.push(buf.subarray(item.value, item.end));
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/**
+ * Decode only the top-level fields named in `names` (in stored order): their element bytes are
+ * copied behind a new header and decoded in one call.
+ */
+export function pickFields(raw: Buffer, names: ReadonlySet<string>, options?: DeserializeOptions): Doc {
+  const ranges: [number, number][] = [];
+  let size = 5;
+  for (const e of elements(raw)) {
+    if (!names.has(e.name)) continue;
+    ranges.push([e.start, e.end]);
+    size += e.end - e.start;
+  }
+  if (ranges.length === 0) return {};
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let p = 4;
+  for (const [s, e] of ranges) p += raw.copy(out, p, s, e);
+  out[p] = 0;
+  return deserialize(out, options);
+}
+
+/** Whether the document's first field is `_id` (mongod stores it first). */
+export function idFirst(raw: Buffer): boolean {
+  return raw.length > 8 && raw[5] === 0x5f && raw[6] === 0x69 && raw[7] === 0x64 && raw[8] === 0; // "_id\0"
+}
+
+export function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/**
+ * Which parts of a document to decode: for each wanted field of one level, either null (the
+ * whole value) or the level below (only those sub-fields; applied to each element of an array,
+ * as field paths apply through arrays).
+ */
+export interface PathLevel {
+  names: Buffer[];
+  keys: string[];
+  subs: (PathLevel | null)[];
+}
+
+/**
+ * Build the decoding plan for dotted `paths` (decoded whole) and `containers` (paths whose
+ * value is needed only for its shape: an $unwind'ed array whose elements' fields are listed in
+ * `paths`). A path with a numeric step ('a.0.b') decodes its top-level field whole, since
+ * field paths here apply to every element, not to one by index.
+ */
+export function compilePaths(paths: Iterable<string>, containers: Iterable<string> = []): PathLevel {
+  type Node = Map<string, Node | null>;
+  const root: Node = new Map();
+  const add = (path: string, leaf: boolean) => {
+    let parts = path.split('.');
+    if (parts.some((p) => /^\d+$/.test(p))) {
+      parts = parts.slice(0, 1);
+      leaf = true;
+    }
+    let node = root;
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      const cur = node.get(parts[i]);
+      if (cur === null) return; // an ancestor is decoded whole already
+      if (last && leaf) {
+        node.set(parts[i], null);
+        return;
+      }
+      let next = cur;
+      if (!next) node.set(parts[i], (next = new Map()));
+      node = next;
+    }
+  };
+  for (const p of paths) add(p, true);
+  for (const p of containers) add(p, false);
+  const compile = (node: Node): PathLevel => {
+    const keys = [...node.keys()];
+    return { keys, names: keys.map((k) => Buffer.from(k, 'utf8')), subs: keys.map((k) => (node.get(k) ? compile(node.get(k)!) : null)) };
+  };
+  return compile(root);
+}
+
+/** Decode only what `plan` asks for (see compilePaths), as bson's default decoding would. */
+export function pickPaths(raw: Buffer, plan: PathLevel): Doc {
+  return readDoc(raw, 0, plan);
+}
+
+function nameIndex(level: PathLevel, buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  outer: for (let i = 0; i < level.names.length; i++) {
+    const n = level.names[i];
+    if (n.length !== len) continue;
+    for (let j = 0; j < len; j++) if (n[j] !== buf[start + j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function readDoc(buf: Buffer, start: number, level: PathLevel): Doc {
+  const out: Doc = {};
+  const last = start + buf.readInt32LE(start) - 1;
+  let p = start + 4;
+  while (p < last) {
+    const type = buf[p];
+    const nul = buf.indexOf(0, p + 1);
+    const value = nul + 1;
+    const end = value + valueLength(buf, type, value);
+    const i = nameIndex(level, buf, p + 1, nul);
+    if (i >= 0) out[level.keys[i]] = readValue(buf, type, p, value, end, level.subs[i]);
+    p = end;
+  }
+  return out;
+}
+
+function readArray(buf: Buffer, start: number, level: PathLevel): unknown[] {
+  const out: unknown[] = [];
+  const last = start + buf.readInt32LE(start) - 1;
+  let p = start + 4;
+  while (p < last) {
+    const type = buf[p];
+    const value = buf.indexOf(0, p + 1) + 1;
+    const end = value + valueLength(buf, type, value);
+    out.push(readValue(buf, type, p, value, end, level));
+    p = end;
+  }
+  return out;
+}
+
+/** One value; the common scalars directly, anything else through bson on the element alone. */
+function readValue(buf: Buffer, type: number, start: number, value: number, end: number, sub: PathLevel | null): unknown {
+  switch (type) {
+    case 0x02: return buf.toString('utf8', value + 4, end - 1);
+    case 0x10: return buf.readInt32LE(value);
+    case 0x01: return buf.readDoubleLE(value);
+    case 0x08: return buf[value] === 1;
+    case 0x0a: return null;
+    case 0x09: return new Date(Number(buf.readBigInt64LE(value)));
+    case 0x03: if (sub) return readDoc(buf, value, sub); break;
+    case 0x04: if (sub) return readArray(buf, value, sub); break;
+  }
+  const wrapped = Buffer.allocUnsafe(4 + 2 + (end - value) + 1 + 1);
+  wrapped.writeInt32LE(wrapped.length, 0);
+  wrapped[4] = type;
+  wrapped[5] = 0x76; // "v"
+  wrapped[6] = 0;
+  buf.copy(wrapped, 7, value, end);
+  wrapped[wrapped.length - 1] = 0;
+  return deserialize(wrapped).v;
+}
