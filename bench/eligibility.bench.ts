@@ -12,7 +12,8 @@
  *    untimed.
  *
  * Targets: engine ≥ 25,000 households/s on both cores with full explanations; county run
- * < 30 s with flat memory.
+ * < 30 s with flat memory. CPU seconds are printed beside wall time: on a machine shared with
+ * other work, wall time measures the machine; households per CPU-second measure the code.
  *
  *   npx tsx bench/eligibility.bench.ts          (or `npm run bench -- eligibility`)
  *   ELIGIBILITY_BENCH_HOUSEHOLDS=20000 npx tsx bench/eligibility.bench.ts
@@ -194,7 +195,7 @@ async function engineFigures(): Promise<void> {
   // Warm up the engine and the JIT, then time.
   await engineAlone(households.slice(0, Math.min(2000, households.length)));
   const single = await engineAlone(households);
-  console.log(`  engine alone, 1 thread : ${rate(single.count, single.seconds).padStart(8)} households/s  (${single.seconds.toFixed(1)} s wall, ${single.cpu.toFixed(1)} s CPU)`);
+  console.log(`  engine alone, 1 thread : ${rate(single.count, single.seconds).padStart(8)} households/s  (${single.seconds.toFixed(1)} s wall, ${single.cpu.toFixed(1)} s CPU: ${rate(single.count, single.cpu)} per CPU-second)`);
 
   const params = paramsFor(households[0].regionCode);
   let sink = 0;
@@ -208,7 +209,7 @@ async function engineFigures(): Promise<void> {
 
   const threaded = await twoWorkers();
   const threadedRate = threaded.count / threaded.seconds;
-  console.log(`  engine alone, 2 threads: ${rate(threaded.count, threaded.seconds).padStart(8)} households/s  (${threaded.seconds.toFixed(1)} s wall, ${threaded.cpu.toFixed(1)} s CPU)  target ≥ ${TARGET_ENGINE.toLocaleString('en')}  ${threadedRate >= TARGET_ENGINE ? 'MET' : 'NOT MET'}`);
+  console.log(`  engine alone, 2 threads: ${rate(threaded.count, threaded.seconds).padStart(8)} households/s  (${threaded.seconds.toFixed(1)} s wall, ${threaded.cpu.toFixed(1)} s CPU: ${rate(threaded.count, threaded.cpu)} per CPU-second)  target ≥ ${TARGET_ENGINE.toLocaleString('en')}  ${threadedRate >= TARGET_ENGINE ? 'MET' : 'NOT MET'}`);
 }
 
 export async function run(): Promise<void> {

@@ -4,13 +4,12 @@
  *
  * The engine (rule.engine.ts: one long-lived Engine per rule set and set of rules in force, per
  * thread) decides every condition against one precomputed fact object per household and the
- * parameter values resolved once per date and region; this module then composes the recorded
- * conditions into each rule's result in three-valued
- * logic, because a rule whose outcome hangs on a fact the record lacks is "undetermined", never
- * "not eligible" (POLICY.md "Words"): a condition on an unknown fact is unknown; `all` is false if
- * any child is false, else unknown if any is unknown; `any` is true if any child is true, else
- * unknown if any is unknown. The engine itself, told to allow undefined facts, would call such a
- * condition false.
+ * parameter values resolved once per date and region. This module then composes the recorded
+ * conditions into each rule's result in three-valued logic, because a rule whose outcome hangs
+ * on a fact the record lacks is "undetermined", never "not eligible" (POLICY.md "Words"): a
+ * condition on an unknown fact is unknown; `all` is false if any child is false, else unknown if
+ * any is unknown; `any` is true if any child is true, else unknown if any is unknown. The engine
+ * itself, told to allow undefined facts, would call such a condition false.
  */
 import type { Household } from '../registry/household.types';
 import { membersWhere } from './facts/count.fact';

@@ -139,10 +139,13 @@ export function computeFacts(household: Partial<Household>, asOf: string, params
   const count = memberCount(members);
   const ages = members.map((m) => ageOn(m, asOf));
 
+  // One context per member, shared by every predicate: this runs for every member of every
+  // household of a county run.
+  const contexts: MemberContext[] = members.map((member, i) => ({ member, age: ages[i], params }));
   const memberFlags = {} as Record<MemberPredicateName, (boolean | undefined)[]>;
   for (const name of memberPredicateNames) {
     const { test } = memberPredicates[name] as MemberPredicate;
-    memberFlags[name] = members.map((member, i) => test({ member, age: ages[i], params }));
+    memberFlags[name] = contexts.map(test);
   }
 
   const net = netIncome(household.income);

@@ -1,6 +1,7 @@
 // One collection's working set: every document's BSON bytes in a Map keyed by the canonical _id
-// key (decoded on access, see decoded.ts), plus its secondary indexes. Reads go through `candidates()` which narrows by an index when the
-// filter allows it; mingo then applies the full filter.
+// key (decoded on access, see decoded.ts), plus its secondary indexes. Reads go through the
+// engine's `candidates()`, which narrows by an index when the filter allows it; mingo then
+// applies the full filter.
 import { type Doc, isPlainObject, valueKey } from './keys';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
 import { decode, decodeOnce, forget, remember } from './decoded';

@@ -2,7 +2,8 @@
 // then one SQLite transaction per command, rolled back in memory if SQLite fails), and
 // transactions.
 import { Collection } from './collection';
-import { pickFields } from './bson-raw';
+import { compilePaths, pickFields, pickPaths } from './bson-raw';
+import { filterFields } from './query';
 import { decode, decodeOnce, remember } from './decoded';
 import { CursorStore } from './cursors';
 import { MongoCommandError } from './errors';
@@ -150,8 +151,11 @@ export class Engine {
   /** Build the index over existing documents; fails with E11000 if they violate uniqueness. */
   createIndex(c: Collection, spec: IndexSpec): void {
     const index = new Index(spec);
+    // Decode only the fields the new index reads (its key and partial filter), when known.
+    const fields = new Set(index.fields.map((f) => f.split('.')[0]));
+    const plan = !spec.partialFilterExpression || filterFields(spec.partialFilterExpression, fields) ? compilePaths(fields) : null;
     for (const [id, raw] of c.docs) {
-      const doc = decodeOnce(raw);
+      const doc = plan ? pickPaths(raw, plan) : decodeOnce(raw);
       if (index.unique) {
         const values = index.conflict(id, doc);
         if (values) throw duplicateKeyError(c.ns, index, values);

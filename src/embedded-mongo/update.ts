@@ -10,7 +10,7 @@
 import { update as mingoUpdate } from 'mingo';
 import { newAggregator } from './mingo-context';
 import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, deserialize, serialize } from 'bson';
-import { TYPED, toBuffer } from './bson-raw';
+import { TYPED, hasRetypedNumbers, ownBytes } from './bson-raw';
 import type { Stored } from './engine';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, cloneDoc, getPath, isPlainObject, setPath, shellValue, valueKey } from './keys';
@@ -116,12 +116,6 @@ function numOf(v: unknown): Num | null {
     return Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff ? { kind: 'int', value: BigInt(v) } : { kind: 'double', value: v };
   }
   return null;
-}
-
-/** The wrapper a Num is stored as. */
-function typedNum(n: Num): Int32 | Long | Double {
-  if (n.kind === 'double') return new Double(Number(n.value));
-  return n.kind === 'int' ? new Int32(Number(n.value)) : Long.fromBigInt(n.value as bigint);
 }
 
 /** What bson's default decoding makes of a stored wrapper (a Long beyond 2^53 stays a Long). */
@@ -357,10 +351,23 @@ function setExisting(doc: Doc, path: string, value: unknown): void {
  * would not change (mongod's nModified counts only real changes).
  */
 export function updateStored(prev: Doc, prevRaw: Buffer, u: Doc | Doc[], typedU: unknown, arrayFilters: Doc[] | undefined, filter?: Doc): Stored | null {
-  const typedPrev = deserialize(prevRaw, TYPED);
+  // When bson's defaults give every stored number back with its type (the usual case), the
+  // decoded document stands for the typed one and the result is encoded as it is.
+  const retyped = hasRetypedNumbers(prevRaw);
+  const typedPrev = retyped ? deserialize(prevRaw, TYPED) : prev;
   const r = applyTyped(prev, typedPrev, u, typedU ?? u, arrayFilters, false, filter);
-  const raw = encodeTyped(r, prev, typedPrev);
+  const plain = !retyped && !r.typed && !r.assigned.some(([, v]) => keepsOwnType(v));
+  const raw = plain ? ownBytes(serialize(r.next)) : encodeTyped(r, prev, typedPrev);
   return raw.equals(prevRaw) ? null : { raw, doc: r.next };
+}
+
+/** Whether a typed value holds a number bson's default encoding of its JS form would change. */
+function keepsOwnType(v: unknown): boolean {
+  if (v instanceof Double) return Number.isInteger(v.value) && v.value >= -0x80000000 && v.value <= 0x7fffffff;
+  if (v instanceof Long) return Number.isSafeInteger(v.toNumber());
+  if (Array.isArray(v)) return v.some(keepsOwnType);
+  if (isPlainObject(v)) return Object.values(v).some(keepsOwnType);
+  return false;
 }
 
 function encodeTyped(r: { next: Doc; assigned: [string, unknown][]; typed?: Doc }, prev: Doc, typedPrev: Doc): Buffer {
@@ -369,7 +376,7 @@ function encodeTyped(r: { next: Doc; assigned: [string, unknown][]; typed?: Doc 
     typed = retype(r.next, prev, typedPrev) as Doc;
     for (const [path, value] of r.assigned) setExisting(typed, path, value);
   }
-  return toBuffer(serialize(typed));
+  return ownBytes(serialize(typed));
 }
 
 let timestampCounter = 0;
@@ -524,7 +531,7 @@ export function upsertStored(filter: Doc | undefined, u: Doc | Doc[], typedU: un
   }
   if (doc._id === undefined) doc._id = typed._id = new ObjectId();
   doc = withIdFirst(doc);
-  return { raw: toBuffer(serialize(withIdFirst(typed))), doc };
+  return { raw: ownBytes(serialize(withIdFirst(typed))), doc };
 }
 
 export function withIdFirst(doc: Doc): Doc {

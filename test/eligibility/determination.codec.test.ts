@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compactDetermination, expandDetermination, ruleNames } from '../../src/eligibility/determination.codec';
+import { compactDetermination, expandDetermination, ruleNames, storedDetermination, storedFindings, storedResult } from '../../src/eligibility/determination.codec';
 import { evaluateWithFacts } from '../../src/eligibility/evaluate';
 import { householdFindings } from '../../src/eligibility/findings';
 import { defaultRulesDir, loadRuleSetsFrom } from '../../src/eligibility/ruleset.loader';
@@ -24,5 +24,22 @@ describe('stored determinations', () => {
       expect(text).to.match(/^[\x20-\x7e]*$/);
       expect(Buffer.byteLength(text)).to.be.below(Buffer.byteLength(JSON.stringify(d)) * 0.67);
     }
+  });
+
+  it('store the determination and findings as JSON bytes that read back the same, and still read JSON text stored earlier', async () => {
+    const household = buildCaseHousehold(base, { dibao: true, helpers: [] });
+    const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
+    const findings = householdFindings(household, d, facts);
+    expect(findings.length).to.be.greaterThan(0);
+    const stored = storedResult(d, findings);
+    expect(stored.determination).to.be.instanceOf(Uint8Array);
+    expect(stored.categories).to.deep.equal(d.categories.filter((c) => c.status === 'eligible').map((c) => c.id));
+    expect(stored.findingTypes).to.deep.equal([...new Set(findings.map((f) => f.type))]);
+    expect(storedDetermination(stored.determination)).to.deep.equal(JSON.parse(JSON.stringify(compactDetermination(d))));
+    expect(storedFindings(stored.findings)).to.deep.equal(findings);
+    // As the driver hands a BSON binary back: an object whose buffer holds the bytes.
+    expect(storedFindings({ buffer: Buffer.from(stored.findings) })).to.deep.equal(findings);
+    expect(storedDetermination(JSON.stringify(compactDetermination(d)))).to.deep.equal(storedDetermination(stored.determination));
+    expect(storedFindings(findings)).to.deep.equal(findings);
   });
 });

@@ -60,4 +60,25 @@ describe('run summary', () => {
     expect(reportedRules(rules, '981122', '2024-06-30').categories.map((c) => c.id).slice(-2)).to.deep.equal(['property-insurance', 'housing-renovation']);
     expect(reportedRules(rules, '360721', '2024-06-30').categories.map((c) => c.id)).to.not.include('housing-renovation');
   });
+
+  it('merges counters of separate batches into the same summary as one builder over all households', async () => {
+    const slots = reportedRules(rules, '4211', '2024-06-30');
+    const cases = [
+      {}, { dibao: true }, { status: 'exited', suddenHardship: true }, { members: [] }, { housingSafe: false, waterSafe: false },
+      { income: { wage: null, business: null, transfer: null, property: null, productionCost: null } }, { status: 'none' },
+    ];
+    const determinations = [];
+    for (const overrides of cases) determinations.push(await evaluateHousehold(household(overrides), '2024-06-30', { rules }));
+    const whole = new SummaryBuilder(slots);
+    for (const d of determinations) whole.add(d);
+    const merged = new SummaryBuilder(slots);
+    for (const part of [determinations.slice(0, 3), determinations.slice(3)]) {
+      const b = new SummaryBuilder(slots);
+      for (const d of part) b.add(d);
+      const { sentence: _s, ...counters } = b.result();
+      merged.merge(counters);
+    }
+    expect(merged.result()).to.deep.equal(whole.result());
+    expect(whole.result().evaluated).to.equal(cases.length);
+  });
 });

@@ -43,6 +43,18 @@ describe('embedded-mongo compatibility: numeric types', () => {
     expect(doc.nested.arr[1]).to.be.instanceOf(Int32);
   });
 
+  it('stores the client\'s bytes with _id moved first, types and field order kept', async () => {
+    await raw().insertOne({ a: new Double(1), b: { c: Long.fromNumber(2) } });
+    await raw().insertOne({ a: new Double(3), _id: 'last' as any });
+    const generated = await raw().findOne({ a: 1 }, TYPED);
+    expect(Object.keys(generated!)).to.deep.equal(['_id', 'a', 'b']);
+    expect(generated!.a).to.be.instanceOf(Double);
+    expect(generated!.b.c).to.be.instanceOf(Long);
+    const last = await typed('last');
+    expect(Object.keys(last)).to.deep.equal(['_id', 'a']);
+    expect(last.a).to.be.instanceOf(Double);
+  });
+
   it('keeps the stored type of every value an update does not touch', async () => {
     await raw().insertOne({ _id: 'u' as any, d: new Double(2), l: Long.fromNumber(7), nested: { d: new Double(4), s: 'x' }, arr: [new Double(1), { d: new Double(3) }] });
     await raw().updateOne({ _id: 'u' as any }, { $set: { 'nested.s': 'y', added: 1 }, $push: { more: 1 } } as any);

@@ -3,7 +3,7 @@
 // exactly as mongod reports them (ordered stops at the first, unordered continues).
 import { ObjectId, deserialize, serialize } from 'bson';
 import type { CommandContext, Handler } from './context';
-import { TYPED, idFirst, toBuffer } from '../bson-raw';
+import { TYPED, idFirst, ownBytes, toBuffer, withIdFirstBytes } from '../bson-raw';
 import { storedBytes } from '../decoded';
 import { type Stored, WriteCtx } from '../engine';
 import { MongoCommandError, fromMingoError, isMingoError } from '../errors';
@@ -46,14 +46,14 @@ function writeCtx(cmd: Doc, ctx: CommandContext): WriteCtx {
 }
 
 /**
- * The bytes to store for an inserted document: the client's own bytes when _id is already
- * first (exact types, nothing to encode), else its typed decoding with _id moved first.
+ * The bytes to store for an inserted document: the client's own bytes (exact types, nothing to
+ * encode), with _id moved first when it is not. Always a copy: `bytes` is a view into the whole
+ * message.
  */
 function insertBytes(doc: Doc, sent: Doc, bytes: Buffer | undefined): Buffer {
-  if (!bytes) return toBuffer(serialize(doc));
-  if (sent._id !== undefined && idFirst(bytes)) return Buffer.from(bytes); // a copy: `bytes` is a view into the whole message
-  const { _id, ...rest } = deserialize(bytes, TYPED);
-  return toBuffer(serialize({ _id: _id ?? doc._id, ...rest }));
+  if (!bytes) return ownBytes(serialize(doc));
+  if (sent._id !== undefined && idFirst(bytes)) return ownBytes(bytes);
+  return withIdFirstBytes(bytes, doc._id as ObjectId);
 }
 
 /** The bytes a decoded stored document came from. */

@@ -22,7 +22,7 @@ import { chineseDate } from '../cell';
 import { loadLayout } from '../layout';
 import { categoryLedger, categoryReason, countedMembers } from './category.columns';
 import { CsvWriter, csvHeader } from './csv.writer';
-import { householdsOnlyCategories, summaryBuilderFor, type Determination, type RunSummary } from './eligibility.port';
+import { householdsOnlyCategories, summaryBuilderFor, type RunSummary } from './eligibility.port';
 import { forEachCounted, forEachEvaluated } from './evaluated-households';
 import { LedgerWorkbookWriter } from './ledger-workbook.writer';
 import { loadPlaceNames, type Places } from './place-names';
@@ -273,10 +273,6 @@ async function failSafe(
     await audit(actor, format, filter, { ...progress(), sheets: xlsx?.sheets ?? 1, completed: false }).catch(() => undefined);
     throw err;
   }
-}
-
-function isEligible(determination: { categories: readonly { id: string; status: string }[] }, category: string): boolean {
-  return determination.categories.some((c) => c.id === category && c.status === 'eligible');
 }
 
 function personRows(household: Household, members: Household['members'], columns: readonly CompiledColumn[], ctx: RowContext, firstSeq: number) {

@@ -3,9 +3,10 @@
  *
  * The file is checked before parsing (zip-guard.ts), read as a stream (ledger-reader.ts), its rows
  * grouped into households by 户编号, each household built over the stored one, validated with the
- * API's rules and written whole or not at all by `upsertHouseholdByCode`. A bad row never aborts
- * the batch: it becomes `{ sheet, row, column, code, message }` and its household's rows go to the
- * error workbook.
+ * API's rules (in a worker thread for a large file: validation.pool.ts) and written whole or not
+ * at all: new households in one bulk insert per batch (bulk-writer.ts), stored ones through the
+ * registry's `upsertHouseholdByCode`. A bad row never aborts the batch: it becomes
+ * `{ sheet, row, column, code, message }` and its household's rows go to the error workbook.
  *
  * Decisions:
  * - Idempotence: a job is identified by the file's sha256 + layout + dry run + user. The same
@@ -17,6 +18,12 @@
  * - Rows of one household must be near each other: national exports keep them contiguous. Rows are
  *   grouped while they follow each other; a 户编号 that comes back after other households is
  *   refused on those rows (HOUSEHOLD_ROWS_SPLIT) rather than buffering a county in memory.
+ * - Memory: at most two batches are held (one written while the next is read and validated),
+ *   plus a set of the file's 户编号 and a map of its persons (for the checks above), about
+ *   100 bytes per member row.
+ * - The trail: one `import` entry per job (file name and sha256, layout, counts) and one
+ *   `household.create` entry per new household naming the job and its rows, without a copy of
+ *   the household (bulk-writer.ts says why); updates keep the registry's full before / after.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -397,9 +404,10 @@ interface BatchContext {
   importId: string;
 }
 
-/** A household's rows after building and validation: its value, or the errors that refuse it. */
+/** A household's rows after building and validation: refused when `errors` is not empty. */
 interface Prepared {
   rows: ParsedRow[];
+  /** The household as the API's rules return it, when they pass. */
   value: Household | null;
   existing: Household | null;
   errors: RowError[];
@@ -516,7 +524,8 @@ async function prepareBatch(batch: ParsedRow[][], ctx: { layout: Layout; header:
       const at = locate(e.path, entry.rows, columns);
       entry.errors.push({ sheet: at.row.sheet, row: at.row.row, column: at.column, code: e.code === 'any.required' || e.code === 'string.empty' ? 'REQUIRED' : 'INVALID_VALUE', message: e.message });
     }
-    if (value && entry.errors.length === 0) entry.value = value;
+    // Kept even beside other errors: its persons are still checked against the file's others.
+    entry.value = value ?? null;
   });
   return prepared;
 }

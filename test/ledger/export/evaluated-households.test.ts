@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { evaluateHousehold } from '../../../src/eligibility/evaluate';
-import { forEachEvaluated } from '../../../src/ledger/export/evaluated-households';
+import { forEachCounted, forEachEvaluated } from '../../../src/ledger/export/evaluated-households';
+import { summaryBuilderFor } from '../../../src/ledger/export/eligibility.port';
 import { generateCounty } from '../../../src/ledger/synthetic-county';
 import { HouseholdModel } from '../../../src/registry/household.model';
 import { systemActor } from '../../../src/users/actor';
@@ -67,5 +68,32 @@ describe('forEachEvaluated', () => {
     });
     expect(finished).to.equal(false);
     expect(seen.length).to.be.lessThan(4);
+  });
+
+  it('counts for the 汇总 sheet from workers as from determinations here, with and without a category filter', async function () {
+    this.timeout(60_000);
+    // The county of 240 households the previous case loaded.
+    const region = '421199000000';
+    for (const category of [null, 'education']) {
+      // The reference: every determination here, filtered and counted one by one.
+      const reference = summaryBuilderFor(region, AS_OF);
+      const kept: string[] = [];
+      await forEachEvaluated({ actor: systemActor, region, asOf: AS_OF, workers: 0 }, (h, d) => {
+        if (category && !d.categories.some((c) => c.id === category && c.status === 'eligible')) return;
+        reference.add(d);
+        kept.push(h.code);
+      });
+      for (const [workers, inline] of [[0, undefined], [1, 0], [1, 60]] as const) {
+        const summary = summaryBuilderFor(region, AS_OF);
+        const seen: string[] = [];
+        const finished = await forEachCounted({ actor: systemActor, region, asOf: AS_OF, workers, inline }, { summary, category }, (h) => {
+          seen.push(h.code);
+        });
+        expect(finished).to.equal(true);
+        expect(seen).to.deep.equal(kept);
+        expect(summary.result()).to.deep.equal(reference.result());
+      }
+      expect(kept.length).to.be.greaterThan(category ? 10 : 200);
+    }
   });
 });
