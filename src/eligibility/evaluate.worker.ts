@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Household } from '../registry/household.types';
-import { storedResult, transferables, type StoredResult } from './determination.codec';
+import { runTemplates, storedResult, transferables, type ConditionTemplates, type StoredResult } from './determination.codec';
 import { evaluateWithFacts, type Determination } from './evaluate';
 import { householdFindings, type Finding } from './findings';
 import { loadRuleSets, type LoadedRules } from './ruleset.loader';
@@ -46,13 +46,25 @@ export async function evaluateBatch(rules: LoadedRules, asOf: string, items: Wor
 }
 
 /** A batch of a run: the results to store and the batch's summary counters. */
+const templatesByDate = new WeakMap<LoadedRules, Map<string, ConditionTemplates>>();
+
+/** The same templates the run recorded when it was created: the same rules (hash checked), the same date. */
+function templatesFor(rules: LoadedRules, asOf: string): ConditionTemplates {
+  let byDate = templatesByDate.get(rules);
+  if (!byDate) templatesByDate.set(rules, (byDate = new Map()));
+  let templates = byDate.get(asOf);
+  if (!templates) byDate.set(asOf, (templates = runTemplates(rules, asOf)));
+  return templates;
+}
+
 export async function evaluateRunBatch(rules: LoadedRules, asOf: string, items: WorkItem[], regionPrefix: string): Promise<RunBatchOutput> {
   const summary = new SummaryBuilder(reportedRules(rules, regionPrefix, asOf));
+  const templates = templatesFor(rules, asOf);
   const results: StoredResult[] = [];
   for (const item of items) {
     const { determination, facts } = await evaluateWithFacts(item.household, asOf, { rules, context: { duplicatePersonIds: item.duplicatePersonIds } });
     summary.add(determination);
-    results.push(storedResult(determination, householdFindings(item.household, determination, facts)));
+    results.push(storedResult(determination, householdFindings(item.household, determination, facts), templates));
   }
   const { sentence: _sentence, ...counters } = summary.result();
   return { results, summary: counters };

@@ -172,6 +172,12 @@ function buildParameters(files: { rel: string; data: ParameterFile }[], problems
   // Base files first, overlays after, whatever the folder order.
   for (const { rel, data } of [...files].sort((a, b) => Number(!a.data.values) - Number(!b.data.values))) {
     const existing = parameters.get(data.name);
+    // Rules name facts and parameters alike ({ "fact": "dibaoLine" }), and the engine reads both
+    // by name (rule.engine.ts): a parameter may not take a fact's name.
+    if (data.name in factCatalogue) {
+      problems.push({ file: rel, reason: `parameter ${data.name} has the name of a fact; rules could not tell them apart` });
+      continue;
+    }
     if (data.values) {
       if (existing) {
         problems.push({ file: rel, reason: `parameter ${data.name} has base values both here and in ${existing.files[0]}; an override file may only add regions` });

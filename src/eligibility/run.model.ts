@@ -19,6 +19,8 @@ const runSchema = new Schema(
     parameters: { type: Schema.Types.Mixed, default: null },
     /** Rule and sub-benefit id → name: stored results leave names out (determination.codec.ts). */
     ruleNames: { type: Schema.Types.Mixed, default: null },
+    /** What every household's conditions share, stored once (determination.codec.ts `runTemplates`). */
+    conditionTemplates: { type: Schema.Types.Mixed, default: null },
     progress: { done: { type: Number, default: 0 }, total: { type: Number, default: 0 } },
     /** Households evaluated per second so far. */
     rate: { type: Number, default: 0 },

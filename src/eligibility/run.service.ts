@@ -17,7 +17,7 @@ import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
-import { expandDetermination, ruleNames, storedDetermination, storedFindings } from './determination.codec';
+import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
 import type { WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
@@ -98,7 +98,7 @@ export async function createRun(actor: Actor, input: { regionCode: string; asOf:
     createdBy: { userId: actor.userId, username: actor.username, role: actor.role },
     scope: actor.regionCodes,
     ruleSet: { id: rules.base.id, version: rules.base.version, hash: rules.hash },
-    additions, parameters: parameterSnapshot(rules), ruleNames: ruleNames(rules),
+    additions, parameters: parameterSnapshot(rules), ruleNames: ruleNames(rules), conditionTemplates: runTemplates(rules, input.asOf),
   });
   const id = String(doc._id);
   await recordAudit(actor, {
@@ -233,7 +233,7 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
     const findings = storedFindings(d.findings);
     return {
       householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-      categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings),
+      categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings, run.conditionTemplates),
     };
   });
   return { items, total, page: query.page, limit: query.limit };

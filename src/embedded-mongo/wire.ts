@@ -130,7 +130,7 @@ let nextRequestId = 1;
  * copied behind the header (a 16 MB batch would otherwise be copied twice).
  */
 export function encodeReply(responseTo: number, doc: Doc, legacy: boolean): [Buffer, Buffer] {
-  const payload = encodeCursorReply(doc) ?? toBuffer(serialize(doc));
+  const payload = encodeCursorReply(doc) ?? toBuffer(serialize(withDecodedBatch(doc)));
   if (legacy) {
     const head = Buffer.allocUnsafe(16 + 20);
     writeHeader(head, head.length + payload.length, responseTo, OP_REPLY);
@@ -145,6 +145,20 @@ export function encodeReply(responseTo: number, doc: Doc, legacy: boolean): [Buf
   head.writeUInt32LE(0, 16);
   head[20] = 0;
   return [head, payload];
+}
+
+/**
+ * A cursor reply in a shape `encodeCursorReply` does not write, with stored bytes in its batch
+ * decoded again (bson would encode a Buffer as binary data).
+ */
+function withDecodedBatch(reply: Doc): Doc {
+  const cursor = reply.cursor as Doc | undefined;
+  if (!cursor || typeof cursor !== 'object') return reply;
+  const out: Doc = { ...cursor };
+  for (const key of ['firstBatch', 'nextBatch']) {
+    if (Array.isArray(cursor[key])) out[key] = (cursor[key] as unknown[]).map((d) => (Buffer.isBuffer(d) ? deserialize(d, TYPED) : d));
+  }
+  return { ...reply, cursor: out };
 }
 
 function writeHeader(out: Buffer, length: number, responseTo: number, opCode: number): void {

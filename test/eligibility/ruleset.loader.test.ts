@@ -139,6 +139,15 @@ describe('rule set loader', () => {
     expect(loadError().problems[0].reason).to.contain('value refers to dibaoLevel, which is not a parameter');
   });
 
+  it('refuses a parameter named like a fact, which a rule could not tell apart from it', () => {
+    writeFileSync(path.join(dir, 'default/parameters/memberCount.json'), JSON.stringify({
+      name: 'memberCount', description: 'x', unit: 'x', reference: 'x', values: { '2014-01-01': 3 },
+    }));
+    const problem = loadError().problems[0];
+    expect(problem.file).to.equal('default/parameters/memberCount.json');
+    expect(problem.reason).to.contain('parameter memberCount has the name of a fact');
+  });
+
   it('refuses an override file for a parameter that has no base values, and a second base', () => {
     writeFileSync(path.join(dir, 'provinces/98/parameters/fooLine.json'), JSON.stringify({ name: 'fooLine', regions: { 98: { values: { '2024-01-01': 1 } } } }));
     writeFileSync(path.join(dir, 'counties/981122/parameters/laborAge.json'), JSON.stringify({

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Long, ObjectId, serialize } from 'bson';
+import { Double, Long, ObjectId, deserialize, serialize } from 'bson';
 import { remember } from '../../../src/embedded-mongo/decoded';
-import { encodeCursorReply } from '../../../src/embedded-mongo/wire';
+import { encodeCursorReply, encodeReply } from '../../../src/embedded-mongo/wire';
 
 describe('embedded engine: cursor reply encoding', () => {
   it('writes exactly the bytes bson would, with stored and unstored documents', () => {
@@ -11,6 +11,15 @@ describe('embedded engine: cursor reply encoding', () => {
       const reply = { cursor: { [key]: docs, id: Long.fromString('1234567890123'), ns: 'db.coll' }, ok: 1 };
       expect(Buffer.from(encodeCursorReply(reply)!).equals(Buffer.from(serialize(reply)))).to.equal(true);
     }
+  });
+
+  it('copies stored bytes into the batch, and decodes them for a reply of another shape', () => {
+    const stored = Buffer.from(serialize({ _id: 1, d: new Double(2) }));
+    const reply = { cursor: { firstBatch: [stored], id: Long.ZERO, ns: 'db.coll' }, ok: 1 };
+    expect(deserialize(encodeCursorReply(reply)!, { promoteValues: false }).cursor.firstBatch[0].d).to.be.instanceOf(Double);
+    const other = { cursor: { firstBatch: [stored], id: Long.ZERO, ns: 'db.coll', extra: 1 }, ok: 1 };
+    const [, body] = encodeReply(1, other, false);
+    expect(deserialize(body, { promoteValues: false }).cursor.firstBatch[0].d).to.be.instanceOf(Double);
   });
 
   it('declines other reply shapes', () => {
