@@ -1,8 +1,8 @@
 /**
- * Streams the rows of a ledger workbook (workbook-stream.ts; PERF-NOTES.md: an in-memory reader
- * needs 3.7 GB at county size). Shared strings are cached; styles, hyperlinks and images never
- * read. The first sheet (in tab order) whose header matches the layout is the data sheet; the
- * caps on rows and columns stop the loop whatever the file claims.
+ * Streams the rows of a ledger workbook with exceljs' WorkbookReader (STYLE.md 19; PERF-NOTES.md:
+ * the in-memory reader needs 3.7 GB at county size). Worksheets are emitted, shared strings
+ * cached, styles, hyperlinks and images never read. The first sheet whose header matches the
+ * layout is the data sheet; the caps on rows and columns stop the loop whatever the file claims.
  */
 import { openWorkbook } from './workbook-stream';
 import type { Layout } from '../layout';
@@ -25,7 +25,7 @@ export class HeaderNotFound extends Error {
 }
 
 /**
- * Yields the header of the data sheet, then its rows (cell values by 1-based column). Throws
+ * Yields the header of the data sheet, then its rows (raw exceljs values, 1-based). Throws
  * HeaderNotFound when no sheet has the layout's header, ZipRefused on a cap.
  */
 export async function* readLedger(file: string, layout: Layout, limits: { maxRows: number; maxColumns: number }): AsyncGenerator<LedgerEvent> {
