@@ -74,7 +74,8 @@ if (!LibraryRuleResult.isCopyingConditionsOnly) {
       this.conditions = copyConditions(conditions);
       this.event = copyConditions(event);
     } catch (err) {
-      if (err !== notPlain) throw err;
+      // Not plain data, or (never from JSON) circular: the library's own copy handles both.
+      if (err !== notPlain && !(err instanceof RangeError)) throw err;
       return new LibraryRuleResult(conditions, event, priority, name);
     }
     this.priority = priority;

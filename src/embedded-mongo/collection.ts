@@ -86,9 +86,9 @@ export class Collection {
   }
 
   /**
-   * What the indexes need of stored bytes: the top-level fields their keys and partial filters
-   * read (loading 100k households decodes a few fields of each, not whole households), or the
-   * whole document when a partial filter may read anything.
+   * What the indexes need of stored bytes: the paths of their keys and the top-level fields
+   * their partial filters read (loading 100k households decodes a code and a few ID numbers of
+   * each, not whole households), or the whole document when a partial filter may read anything.
    */
   private indexView(raw: Buffer): Doc {
     if (!this.indexPlan || this.indexPlan.indexes.length !== this.indexes.length || this.indexPlan.indexes.some((x, i) => x !== this.indexes[i])) {
@@ -147,7 +147,7 @@ export class Collection {
 function planFor(indexes: Index[]): PathLevel | null {
   const fields = new Set<string>();
   for (const index of indexes) {
-    for (const f of index.fields) fields.add(f.split('.')[0]);
+    for (const f of index.fields) fields.add(f);
     const partial = index.spec.partialFilterExpression;
     if (partial && !filterFields(partial, fields)) return null;
   }

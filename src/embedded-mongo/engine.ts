@@ -152,7 +152,7 @@ export class Engine {
   createIndex(c: Collection, spec: IndexSpec): void {
     const index = new Index(spec);
     // Decode only the fields the new index reads (its key and partial filter), when known.
-    const fields = new Set(index.fields.map((f) => f.split('.')[0]));
+    const fields = new Set(index.fields);
     const plan = !spec.partialFilterExpression || filterFields(spec.partialFilterExpression, fields) ? compilePaths(fields) : null;
     for (const [id, raw] of c.docs) {
       const doc = plan ? pickPaths(raw, plan) : decodeOnce(raw);

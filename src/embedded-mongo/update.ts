@@ -49,11 +49,7 @@ export function validateUpdate(u: unknown): void {
   }
 }
 
-/**
- * Checks mingo skips: $inc/$mul need numbers on both sides (TypeMismatch 14, as mongod), and
- * arithmetic on Decimal128 or on 64-bit integers beyond 2^53 (kept as Long) is refused, since
- * mingo would compute it silently wrong.
- */
+/** Operators that need an array at their path, and operators that may create their path. */
 const ARRAY_OPERATORS = ['$push', '$addToSet', '$pop', '$pull', '$pullAll'];
 const CREATING_OPERATORS = ['$set', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$currentDate'];
 

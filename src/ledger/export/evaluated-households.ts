@@ -5,7 +5,8 @@
  * the workbook keeps this thread busy, so past the first thousand households the evaluation
  * moves to the eligibility engine's worker pool while this thread reads the cursor and writes
  * rows: batches go out in order, a few at a time, and come back to be written in order. Small
- * exports (a village) never pay for starting a worker.
+ * exports (a village) never pay for starting a worker. A ledger that needs only the 汇总
+ * counters (and a category filter) gets those back instead of determinations (`forEachCounted`).
  */
 import { EvaluationPool } from '../../eligibility/evaluation.pool';
 import { evaluateCountBatch, type CountBatchOutput } from '../../eligibility/evaluate.worker';
