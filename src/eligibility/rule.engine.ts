@@ -20,10 +20,11 @@
  *   `clone` package (37% of CPU in PERF-NOTES.md, 27% in this project's profile): see
  *   `copyConditions` below.
  *
- * Engine alone, default rules, 20k synthetic households, one thread: 24 rules as before, 3.3k
- * households/s; one rule of the 36 distinct conditions, 8.9k; facts read by the almanac, 10.6k;
- * with the copy, 16–27k (runs on a shared machine vary). The whole determination (facts, engine, explanations) went from 2.4k to
- * about 13k households per CPU-second.
+ * Measured step by step on the engine alone (default rules, 20k synthetic households, one
+ * thread, a machine shared with other work): 24 rules as before, 3.3k households/s; one rule of
+ * the 36 distinct conditions, 8.9k; facts read by the almanac, 10.6k; with the copy below, more
+ * again. A whole determination (facts, engine, explanations) went from 2.4k to 9–13k households
+ * per CPU-second; `npm run bench -- eligibility` prints the current figures.
  */
 import { Almanac, Engine } from 'json-rules-engine';
 import type { CompiledCondition, CompiledRule } from './ruleset.loader';
