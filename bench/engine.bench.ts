@@ -151,6 +151,7 @@ function mb(bytes: number): string {
 }
 
 export async function run(): Promise<void> {
+  const start = process.cpuUsage();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
   const engine = await startEmbeddedMongo({ dataDir, port: 0, host: '127.0.0.1' });
   const conn = await mongoose.createConnection(engine.uri, { dbName: 'bench' }).asPromise();
@@ -272,6 +273,8 @@ export async function run(): Promise<void> {
     gc?.();
     const mem = process.memoryUsage();
     console.log(`memory with ${total} households loaded${gc ? ' (after a full GC)' : ''}: RSS ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, external ${mb(mem.external)} — target RSS < ${mb(TARGETS.rssBytes100k)}: ${verdict(mem.rss < TARGETS.rssBytes100k)}`);
+    // The peak matters for issue 6 (< 1 GB for the whole service while importing or exporting).
+    console.log(`peak RSS of this process: ${mb(process.resourceUsage().maxRSS * 1024)}; CPU of the whole run: ${cpuSeconds(start).toFixed(1)} s`);
   } finally {
     await conn.close();
     await engine.close();

@@ -1,12 +1,14 @@
-// One collection's working set: every document's BSON bytes in a Map keyed by the canonical _id
-// key (decoded on access, see decoded.ts), plus its secondary indexes. Reads go through the
-// engine's `candidates()`, which narrows by an index when the filter allows it; mingo then
-// applies the full filter.
+// One collection's working set: its documents' _id keys, with their BSON bytes in SQLite behind
+// a bounded LRU (doc-store.ts; decoded on access, see decoded.ts), plus its secondary indexes.
+// Reads go through the engine's `candidates()`, which narrows by an index when the filter allows
+// it; mingo then applies the full filter.
 import { type Doc, isPlainObject, valueKey } from './keys';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
 import { decode, decodeOnce, forget, remember } from './decoded';
 import { type PathLevel, compilePaths, pickPaths } from './bson-raw';
 import { filterFields } from './query';
+import { DocStore } from './doc-store';
+import type { Storage } from './storage';
 
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
@@ -15,16 +17,17 @@ export class Collection {
   db: string;
   name: string;
   readonly options: Doc;
-  readonly docs = new Map<string, Buffer>();
-  /** Secondary indexes (the _id index is the `docs` map itself). */
+  readonly docs: DocStore;
+  /** Secondary indexes (the _id index is the id set of `docs`). */
   readonly indexes: Index[] = [];
   /** _id key → commit sequence of its last write; kept only while transactions are open. */
   readonly lastWrite = new Map<string, number>();
   /** The decoding plan of `indexView`, for the index list it was made for. */
   private indexPlan?: { indexes: Index[]; plan: PathLevel | null };
 
-  constructor(cid: number, db: string, name: string, options: Doc) {
+  constructor(cid: number, db: string, name: string, options: Doc, storage: Storage) {
     this.cid = cid;
+    this.docs = new DocStore(cid, storage, storage.cache);
     this.db = db;
     this.name = name;
     this.options = options;
@@ -83,6 +86,15 @@ export class Collection {
       this.docs.delete(id);
     }
     return before;
+  }
+
+  /** A document SQLite already holds (reload on start): index it, keep only its id. */
+  load(id: string, raw: Buffer): void {
+    this.docs.load(id);
+    if (this.indexes.length > 0) {
+      const doc = this.indexView(raw);
+      for (const index of this.indexes) index.add(id, doc);
+    }
   }
 
   /**

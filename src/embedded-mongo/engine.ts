@@ -62,7 +62,10 @@ export class Engine {
         const ctx = new WriteCtx(this);
         const path = index.fields[0].split('.');
         const top = new Set([path[0]]);
-        for (const [id, raw] of [...c.docs]) {
+        // A copy of the ids: the walk deletes from the set it walks.
+        for (const id of [...c.docs.keys()]) {
+          const raw = c.docs.get(id, false);
+          if (!raw) continue;
           const doc = pickFields(raw, top);
           const dates = pathValues(doc, path).filter((v): v is Date => v instanceof Date);
           if (dates.length === 0) continue;
@@ -77,10 +80,11 @@ export class Engine {
   }
 
   private load(): void {
-    for (const c of this.storage.loadCollections()) this.register(new Collection(c.cid, c.db, c.name, c.options));
+    for (const c of this.storage.loadCollections()) this.register(new Collection(c.cid, c.db, c.name, c.options, this.storage));
     for (const i of this.storage.loadIndexes()) this.byCid.get(i.cid)?.indexes.push(new Index(i.spec));
+    // Only the ids stay in memory; the bytes are read once here to build the indexes.
     for (const { cid, id, raw } of this.storage.iterateDocuments()) {
-      this.byCid.get(cid)?.apply(id, raw);
+      this.byCid.get(cid)?.load(id, raw);
     }
   }
 
@@ -109,7 +113,7 @@ export class Engine {
     if (existing) return existing;
     validateCollectionName(name);
     const cid = this.storage.createCollection(db, name, options);
-    const c = new Collection(cid, db, name, options);
+    const c = new Collection(cid, db, name, options, this.storage);
     this.register(c);
     return c;
   }
@@ -250,10 +254,11 @@ export class Engine {
     try {
       this.storage.writeDocuments(writes, ctx.journal);
     } catch (err) {
-      for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
+      rollBack(ctx.changes);
       ctx.changes.length = 0;
       throw new MongoCommandError('InternalError', `storage failure, nothing was written: ${(err as Error).message}`);
     }
+    settle(ctx.changes);
     if (this.activeTxns.size > 0) for (const ch of ctx.changes) ch.coll.lastWrite.set(ch.id, seq);
   }
 
@@ -316,7 +321,7 @@ export class Engine {
         for (const [id, after] of ov) this.put(ctx, c, id, after ? { raw: after, doc: decode(after) } : undefined);
       }
     } catch (err) {
-      for (let i = ctx.changes.length - 1; i >= 0; i--) ctx.changes[i].coll.apply(ctx.changes[i].id, ctx.changes[i].before);
+      rollBack(ctx.changes);
       this.abortTxn(txn, 'conflict at commit');
       // Another commit took a unique key this transaction relied on: retryable, like mongod's
       // write conflict on the index entry.
@@ -378,6 +383,25 @@ export class Engine {
   /** Visible for tests: how many transactions hold pending writes. */
   get openTransactions(): number {
     return this.activeTxns.size;
+  }
+}
+
+/**
+ * Undo a command's in-memory writes, newest first, after its SQLite write failed or before it
+ * was made: memory then agrees with SQLite again, so the restored bytes need no pinning.
+ */
+function rollBack(changes: Change[]): void {
+  for (let i = changes.length - 1; i >= 0; i--) changes[i].coll.apply(changes[i].id, changes[i].before);
+  settle(changes);
+}
+
+/** SQLite holds what memory shows: let the document LRU evict the written bytes. */
+function settle(changes: Change[]): void {
+  let last: Collection | undefined;
+  for (const ch of changes) {
+    if (ch.coll === last) continue;
+    last = ch.coll;
+    last.docs.settle();
   }
 }
 

@@ -16,6 +16,11 @@ export interface EmbeddedMongoOptions {
   cursorTimeoutMs?: number;
   /** default 60000 (mongod's transactionLifetimeLimitSeconds) */
   transactionLifetimeMs?: number;
+  /**
+   * Byte budget of the in-memory LRU of document bytes (default 64 MB); the documents
+   * themselves live in SQLite, so memory no longer grows with the data.
+   */
+  documentCacheBytes?: number;
 }
 
 export interface EmbeddedMongo {
@@ -32,7 +37,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   let storage: Storage | undefined;
   let engine: Engine | undefined;
   try {
-    storage = new Storage(dataDir);
+    storage = new Storage(dataDir, opts.documentCacheBytes);
     engine = new Engine(storage, {
       cursorTimeoutMs: opts.cursorTimeoutMs ?? 600_000,
       transactionLifetimeMs: opts.transactionLifetimeMs ?? 60_000,

@@ -1,5 +1,6 @@
-// Durable storage on SQLite. The in-memory working set is the source for reads; SQLite is the
-// write-through journal that survives crashes and is replayed on start.
+// Durable storage on SQLite. Documents' bytes are read from here by primary key (doc-store.ts
+// keeps only their ids and a bounded LRU in memory); on start the ids are reloaded and the
+// indexes rebuilt from the bytes once.
 //
 // Durability choice: journal_mode=WAL with synchronous=NORMAL, and FULL for a command whose
 // write concern asks for the journal (j: true). In WAL mode a commit under NORMAL is written to
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { deserialize, serialize } from 'bson';
 import type { Doc } from './keys';
 import type { IndexSpec } from './indexes';
+import { DEFAULT_CACHE_BYTES, DocumentCache } from './doc-store';
 
 export interface StoredCollection { cid: number; db: string; name: string; options: Doc }
 export interface StoredIndex { cid: number; name: string; spec: IndexSpec }
@@ -22,8 +24,11 @@ export interface DocWrite { cid: number; id: string; body: Uint8Array | null }
 export class Storage {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** The engine's one LRU of document bytes (doc-store.ts). */
+  readonly cache: DocumentCache;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, cacheBytes = DEFAULT_CACHE_BYTES) {
+    this.cache = new DocumentCache(cacheBytes);
     this.db = new Database(path.join(dataDir, 'engine.sqlite'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -31,6 +36,9 @@ export class Storage {
       CREATE TABLE IF NOT EXISTS collections (cid INTEGER PRIMARY KEY AUTOINCREMENT, db TEXT NOT NULL, name TEXT NOT NULL, options BLOB NOT NULL, UNIQUE(db, name));
       CREATE TABLE IF NOT EXISTS indexes (cid INTEGER NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, PRIMARY KEY(cid, name));
       CREATE TABLE IF NOT EXISTS documents (cid INTEGER NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY(cid, id));
+      -- A full scan of one collection reads its rows in rowid (natural) order, page by page,
+      -- without walking the rows of the others (documentPage).
+      CREATE INDEX IF NOT EXISTS documents_by_cid ON documents (cid);
     `);
     this.stmts = {
       insertColl: this.db.prepare('INSERT INTO collections (db, name, options) VALUES (?, ?, ?)'),
@@ -42,6 +50,9 @@ export class Storage {
       // ON CONFLICT DO UPDATE keeps the rowid, so reload order stays insertion order (natural order).
       putDoc: this.db.prepare('INSERT INTO documents (cid, id, body) VALUES (?, ?, ?) ON CONFLICT(cid, id) DO UPDATE SET body = excluded.body'),
       deleteDoc: this.db.prepare('DELETE FROM documents WHERE cid = ? AND id = ?'),
+      getDoc: this.db.prepare('SELECT body FROM documents WHERE cid = ? AND id = ?').pluck(true),
+      docPage: this.db.prepare('SELECT rowid, id, body FROM documents WHERE cid = ? AND rowid > ? ORDER BY rowid LIMIT ?').raw(true),
+      hasDoc: this.db.prepare('SELECT 1 FROM documents WHERE cid = ? AND id = ?').pluck(true),
       renameColl: this.db.prepare('UPDATE collections SET db = ?, name = ? WHERE cid = ?'),
     };
   }
@@ -62,6 +73,25 @@ export class Storage {
     for (const row of stmt.iterate() as Iterable<[number, string, Buffer]>) {
       yield { cid: row[0], id: row[1], raw: row[2] };
     }
+  }
+
+  /** One document's bytes by primary key (a cache miss of doc-store.ts). */
+  readDocument(cid: number, id: string): Buffer | undefined {
+    return this.stmts.getDoc.get(cid, id) as Buffer | undefined;
+  }
+
+  /** Whether SQLite holds a document (a pinned write may not be there yet). */
+  hasDocument(cid: number, id: string): boolean {
+    return this.stmts.hasDoc.get(cid, id) !== undefined;
+  }
+
+  /**
+   * Up to `limit` documents of a collection after rowid `after`, in rowid (natural) order. A
+   * page is read whole (`all`, not `iterate`): better-sqlite3 refuses writes on a connection
+   * while one of its iterators is open, and a scan's consumer may write between two pages.
+   */
+  documentPage(cid: number, after: number, limit: number): [number, string, Buffer][] {
+    return this.stmts.docPage.all(cid, after, limit) as [number, string, Buffer][];
   }
 
   createCollection(db: string, name: string, options: Doc): number {
