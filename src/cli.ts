@@ -41,7 +41,7 @@ function required(options: Options, name: string): string {
 async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
   let db: DatabaseConnection | undefined;
   try {
-    db = await connect({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
+    db = await connect({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, documentCacheBytes: config.engineCacheMb * 1024 ** 2 });
     await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
     return await work();
   } finally {

@@ -9,6 +9,7 @@ export interface Config {
   host: string;
   mongodbUri: string | undefined;
   dataDir: string;
+  engineCacheMb: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: string;
   tokenTtlMinutes: number;
@@ -30,6 +31,8 @@ const keys = {
     .description('A real MongoDB (replica set or sharded cluster). Unset: the embedded engine on DATA_DIR.'),
   DATA_DIR: Joi.string().default('./data')
     .description('Folder where the embedded engine keeps its SQLite files (only when MONGODB_URI is unset).'),
+  ENGINE_CACHE_MB: Joi.number().integer().min(1).max(16384).default(64)
+    .description('Memory the embedded engine may use to cache stored documents, in MB (only when MONGODB_URI is unset).'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info')
     .description('pino log level.'),
   BODY_LIMIT: Joi.string().pattern(/^\d+(b|kb|mb)$/i).default('1mb')
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: value.HOST,
     mongodbUri: value.MONGODB_URI,
     dataDir: value.DATA_DIR,
+    engineCacheMb: value.ENGINE_CACHE_MB,
     logLevel: value.LOG_LEVEL,
     bodyLimit: value.BODY_LIMIT,
     tokenTtlMinutes: value.TOKEN_TTL_MINUTES,

@@ -19,7 +19,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function main(): Promise<{ url: string }> {
   // Rule and parameter files are validated before anything else: a bad file refuses the start.
   loadRuleSets(config.rulesDir);
-  const db = await connect({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
+  const db = await connect({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, documentCacheBytes: config.engineCacheMb * 1024 ** 2 });
   const app = createApp();
   // Every model is registered once the app is built: create their indexes before serving.
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));

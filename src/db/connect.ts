@@ -14,13 +14,14 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-export async function connect(opts: { mongodbUri?: string; dataDir: string }): Promise<DatabaseConnection> {
+/** `documentCacheBytes`: the embedded engine's cache of stored documents (its default when unset). */
+export async function connect(opts: { mongodbUri?: string; dataDir: string; documentCacheBytes?: number }): Promise<DatabaseConnection> {
   if (opts.mongodbUri) {
     await mongoose.connect(opts.mongodbUri, { serverSelectionTimeoutMS: 2000 });
     return { uri: opts.mongodbUri, embedded: false, close: () => mongoose.disconnect() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const engine = await startEmbeddedMongo({ dataDir: opts.dataDir, port: 0 });
+  const engine = await startEmbeddedMongo({ dataDir: opts.dataDir, port: 0, documentCacheBytes: opts.documentCacheBytes });
   try {
     await mongoose.connect(engine.uri, { serverSelectionTimeoutMS: 2000 });
   } catch (err) {
