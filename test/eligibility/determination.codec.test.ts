@@ -8,14 +8,16 @@ import base from '../../rules/default/tests/base.json';
 
 const rules = loadRuleSetsFrom(defaultRulesDir);
 
+/** Households that reach different corners of the determination: an add-on county, no members, no income. */
+const CASES = [
+  {}, { regionCode: '981122001001', code: '981122001001000009', dibao: true, housingSafe: false }, { members: [] },
+  { income: { wage: null, business: null, transfer: null, property: null, productionCost: null } }, { helpers: [], status: 'none', suddenHardship: true },
+];
+
 describe('stored determinations', () => {
   it('come back exactly as evaluated (names, reasons, parameters and their dates), stored as ASCII in under two thirds of the bytes', async () => {
     const names = ruleNames(rules);
-    const cases = [
-      {}, { regionCode: '981122001001', code: '981122001001000009', dibao: true, housingSafe: false }, { members: [] },
-      { income: { wage: null, business: null, transfer: null, property: null, productionCost: null } }, { helpers: [], status: 'none', suddenHardship: true },
-    ];
-    for (const overrides of cases) {
+    for (const overrides of CASES) {
       const household = buildCaseHousehold(base, overrides);
       const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
       const findings = householdFindings(household, d, facts);
@@ -46,11 +48,7 @@ describe('stored determinations', () => {
   it('keep only what varies per household when the run stored the conditions\' template, and come back exactly as evaluated', async () => {
     const names = ruleNames(rules);
     const templates = runTemplates(rules, '2024-06-30');
-    const cases = [
-      {}, { regionCode: '981122001001', code: '981122001001000009', dibao: true, housingSafe: false }, { members: [] },
-      { income: { wage: null, business: null, transfer: null, property: null, productionCost: null } }, { helpers: [], status: 'none', suddenHardship: true },
-    ];
-    for (const overrides of cases) {
+    for (const overrides of CASES) {
       const household = buildCaseHousehold(base, overrides);
       const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
       const findings = householdFindings(household, d, facts);

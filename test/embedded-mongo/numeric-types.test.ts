@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
+import { expectCode } from '../helpers/mongo-errors';
 
 const { Double, Int32, Long } = mongoose.mongo;
 const TYPED = { promoteValues: false, promoteLongs: false } as const;
@@ -14,16 +15,6 @@ function raw() {
 
 async function typed(id: string): Promise<any> {
   return raw().findOne({ _id: id as any }, TYPED);
-}
-
-async function expectCode(p: Promise<unknown>, code: number): Promise<any> {
-  try {
-    await p;
-  } catch (err: any) {
-    expect(err.code, err.message).to.equal(code);
-    return err;
-  }
-  expect.fail(`expected error code ${code}`);
 }
 
 describe('embedded-mongo compatibility: numeric types', () => {

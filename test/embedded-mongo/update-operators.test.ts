@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { dropCollectionsStartingWith, resetDatabase } from '../helpers/db';
+import { expectCode } from '../helpers/mongo-errors';
 
 const memberSchema = new mongoose.Schema(
   { name: String, idNumber: String, health: String, monthsWorked: Number },
@@ -28,16 +29,6 @@ function raw() {
 
 async function rawDoc(id: string) {
   return raw().findOne({ _id: id as any });
-}
-
-async function expectCode(p: Promise<unknown>, code: number): Promise<any> {
-  try {
-    await p;
-  } catch (err: any) {
-    expect(err.code, err.message).to.equal(code);
-    return err;
-  }
-  expect.fail(`expected error code ${code}`);
 }
 
 describe('embedded-mongo compatibility: update operators', () => {
