@@ -14,16 +14,29 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
+/**
+ * The address Mongoose connected with, for worker threads that open their own connection (an
+ * eligibility run's workers read households and write results themselves, so that this thread,
+ * which serves the embedded engine, does not also decode and encode every document).
+ */
+let connectedUri: string | undefined;
+
+export function databaseUri(): string | undefined {
+  return connectedUri;
+}
+
 /** `documentCacheBytes`: the embedded engine's cache of stored documents (its default when unset). */
 export async function connect(opts: { mongodbUri?: string; dataDir: string; documentCacheBytes?: number }): Promise<DatabaseConnection> {
   if (opts.mongodbUri) {
     await mongoose.connect(opts.mongodbUri, { serverSelectionTimeoutMS: 2000 });
-    return { uri: opts.mongodbUri, embedded: false, close: () => mongoose.disconnect() };
+    connectedUri = opts.mongodbUri;
+    return { uri: opts.mongodbUri, embedded: false, close: () => disconnect() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const engine = await startEmbeddedMongo({ dataDir: opts.dataDir, port: 0, documentCacheBytes: opts.documentCacheBytes });
   try {
     await mongoose.connect(engine.uri, { serverSelectionTimeoutMS: 2000 });
+    connectedUri = engine.uri;
   } catch (err) {
     await engine.close();
     throw err;
@@ -32,8 +45,13 @@ export async function connect(opts: { mongodbUri?: string; dataDir: string; docu
     uri: engine.uri,
     embedded: true,
     async close() {
-      await mongoose.disconnect();
+      await disconnect();
       await engine.close();
     },
   };
+}
+
+async function disconnect(): Promise<void> {
+  connectedUri = undefined;
+  await mongoose.disconnect();
 }

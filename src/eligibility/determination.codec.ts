@@ -84,8 +84,7 @@ export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 
  * The determination and the findings are JSON, stored as UTF-8 bytes (BSON binary): nothing
  * queries inside them (the `categories` and `findingTypes` filters do). Nested documents were
  * most of a county run's BSON work; as text, decoding the 3–4 KB string of every inserted result
- * was still 9% of the main thread's profile, where bytes are copied as they are. Each is its own
- * ArrayBuffer (TextEncoder), so a worker hands them over without copying (`transferables`).
+ * was still 9% of the main thread's profile, where bytes are copied as they are.
  */
 export interface StoredResult {
   householdCode: string;
@@ -107,11 +106,6 @@ export function storedResult(d: Determination, findings: Finding[], templates?: 
     determination: utf8.encode(JSON.stringify(compactDetermination(d, templates))),
     findings: utf8.encode(JSON.stringify(findings)),
   };
-}
-
-/** The buffers a worker transfers with a batch of stored results. */
-export function transferables(results: StoredResult[]): ArrayBuffer[] {
-  return results.flatMap((r) => [r.determination.buffer as ArrayBuffer, r.findings.buffer as ArrayBuffer]);
 }
 
 /** JSON read back from a stored field: bytes (a BSON binary or a Buffer) or, stored earlier, text. */
@@ -148,19 +142,41 @@ function packConditions(conditions: ConditionResult[]): StoredCondition[] {
   return conditions.map((c) => [c.fact, c.operator, c.factValue, c.value, c.result, c.parameter?.name ?? null]);
 }
 
+/**
+ * The stored form of `d`. Written out field by field, in the determination's own key order, rather
+ * than with rest/spread copies: a county run compacts a determination per household, and the
+ * generic copies were a fifth of a run worker's time (profile of a 30k-household run).
+ */
 export function compactDetermination(d: Determination, templates?: ConditionTemplates): StoredDetermination {
-  const pack = <T extends { id?: string; conditions: ConditionResult[]; name?: string; reason?: string | null }>({ name: _n, reason: _r, conditions, ...rest }: T, id = rest.id) => {
+  const pack = (conditions: ConditionResult[], id: string | undefined): Packed => {
     const short = templates && id !== undefined ? shortConditions(conditions, templates[id]) : undefined;
-    return short ? { ...rest, conditions: short, short: 1 as const } : { ...rest, conditions: packConditions(conditions) };
+    return short ? { conditions: short, short: 1 } : { conditions: packConditions(conditions) };
   };
+  const categories = d.categories.map((c) => {
+    const p = pack(c.conditions, c.id);
+    const subBenefits = c.subBenefits.map((b) => ({ id: b.id, status: b.status, persons: b.persons, members: b.members }));
+    return p.short
+      ? { id: c.id, status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts, ruleSet: c.ruleSet, conditions: p.conditions, short: p.short, subBenefits }
+      : { id: c.id, status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts, ruleSet: c.ruleSet, conditions: p.conditions, subBenefits };
+  });
+  const check = (c: Determination['checks'][number]) => {
+    const p = pack(c.conditions, c.id);
+    return p.short
+      ? { id: c.id, status: c.status, missingFacts: c.missingFacts, conditions: p.conditions, short: p.short }
+      : { id: c.id, status: c.status, missingFacts: c.missingFacts, conditions: p.conditions };
+  };
+  const m = d.monitoringCandidate;
+  const pm = pack(m.conditions, monitoringRule(templates));
+  const monitoringCandidate = pm.short
+    ? { candidate: m.candidate, type: m.type, status: m.status, missingFacts: m.missingFacts, conditions: pm.conditions, short: pm.short }
+    : { candidate: m.candidate, type: m.type, status: m.status, missingFacts: m.missingFacts, conditions: pm.conditions };
   return {
-    ...d,
-    categories: d.categories.map(({ subBenefits, ...c }) => ({ ...pack(c), subBenefits: subBenefits.map(({ name: _n, ...s }) => s) })),
-    checks: d.checks.map((c) => pack(c)),
-    dataChecks: d.dataChecks.map((c) => pack(c)),
-    monitoringCandidate: pack(d.monitoringCandidate, monitoringRule(templates)),
-  } as StoredDetermination;
+    asOf: d.asOf, householdCode: d.householdCode, regionCode: d.regionCode, ruleSet: d.ruleSet, additions: d.additions, inPolicy: d.inPolicy,
+    memberCount: d.memberCount, categories, checks: d.checks.map(check), monitoringCandidate, dataChecks: d.dataChecks.map(check), parameters: d.parameters,
+  };
 }
+
+interface Packed { conditions: StoredCondition[] | ShortCondition[]; short?: 1 }
 
 /** The monitoring result names no rule: the template of the one monitoring rule in force. */
 function monitoringRule(templates: ConditionTemplates | undefined): string | undefined {

@@ -3,29 +3,44 @@
  * Engine each). It loads the same rules folder itself and checks the hash, so it cannot evaluate
  * against rules other than those the run recorded.
  *
- * For a run it answers with what the main thread stores, not with determinations: the stored
- * result of each household (determination.codec.ts) and the batch's summary counters. The main
- * thread also serves the embedded database; every structured-clone of a determination, every
- * compaction and JSON encoding it no longer does is time the database gets (a profile of a
- * county run had the main thread busy 98% of the wall time).
+ * For a run over a large region it does a village's whole share itself: reads the village's
+ * households through its own database connection, evaluates them and writes their results,
+ * then answers with the summary counters only. The main thread serves the embedded database;
+ * when it also decoded every household, cloned it to a worker and encoded every result, it was
+ * the bottleneck of a run (a profile of a county run had it busy 98% of the wall time, the
+ * database's own work a third of that).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import mongoose from 'mongoose';
+import { householdCursor } from '../registry/household.service';
 import type { Household } from '../registry/household.types';
-import { runTemplates, storedResult, transferables, type ConditionTemplates, type StoredResult } from './determination.codec';
+import type { Actor } from '../users/actor';
+import { runTemplates, storedResult, type ConditionTemplates, type StoredResult } from './determination.codec';
+import { membersOf } from './facts/household.fact';
+import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
+import { ResultModel } from './run.model';
 import { evaluateWithFacts, type Determination } from './evaluate';
 import { householdFindings, type Finding } from './findings';
 import { loadRuleSets, type LoadedRules } from './ruleset.loader';
 import { reportedRules, SummaryBuilder, type RunSummary } from './summary';
 
 export interface WorkItem { household: Household; duplicatePersonIds: string[] }
+/** One village of a run: read, evaluated and stored by the worker (`evaluateVillage`). */
+export interface VillageRequest {
+  runId: string;
+  village: string;
+  /** The run's region prefix, whose reported categories the summary counters start from. */
+  regionPrefix: string;
+  /** The run's creator: the village's households are read within its scope. */
+  actor: Actor;
+}
 /**
- * `run`: a batch of a run (the region prefix whose reported categories the summary counters start
- * from); `count`: a batch of a ledger export, which only needs the 汇总 counters and, with a
- * category filter, which households are in it.
+ * `village`: a village of a run; `count`: a batch of a ledger export, which only needs the 汇总
+ * counters and, with a category filter, which households are in it; neither: determinations.
  */
 export interface WorkRequest {
   id: number; asOf: string; items: WorkItem[];
-  run?: { regionPrefix: string };
+  village?: VillageRequest;
   count?: { regionPrefix: string; category: string | null };
 }
 export interface WorkOutput { determination: Determination; findings: Finding[] }
@@ -33,7 +48,9 @@ export type SummaryCounters = Omit<RunSummary, 'sentence'>;
 export interface RunBatchOutput { results: StoredResult[]; summary: SummaryCounters }
 /** Per household, whether it passes the category filter (all do without one); counters of those that do. */
 export interface CountBatchOutput { kept: boolean[]; summary: SummaryCounters }
-export interface WorkResponse { id: number; results?: WorkOutput[]; run?: RunBatchOutput; count?: CountBatchOutput; error?: string }
+/** A village done: how many households were stored, and their summary counters. */
+export interface VillageOutput { stored: number; summary: SummaryCounters }
+export interface WorkResponse { id: number; results?: WorkOutput[]; village?: VillageOutput; count?: CountBatchOutput; error?: string }
 
 /** A batch of households evaluated, as determinations with their findings. */
 export async function evaluateBatch(rules: LoadedRules, asOf: string, items: WorkItem[]): Promise<WorkOutput[]> {
@@ -70,6 +87,55 @@ export async function evaluateRunBatch(rules: LoadedRules, asOf: string, items: 
   return { results, summary: counters };
 }
 
+/** Households per insert of results. */
+const RESULT_BATCH = 250;
+
+/**
+ * A village of a run, start to end, in this thread: its households in code order from the
+ * database, their results written in batches, the counters returned. Duplicate persons are
+ * looked for across the village's households here; across villages the registry's unique index
+ * on the members' person ids (household.model.ts) already keeps a person in one household.
+ */
+export async function evaluateVillage(rules: LoadedRules, asOf: string, request: VillageRequest): Promise<VillageOutput> {
+  const summary = new SummaryBuilder(reportedRules(rules, request.regionPrefix, asOf));
+  const templates = templatesFor(rules, asOf);
+  const runId = new mongoose.Types.ObjectId(request.runId);
+  const seen = new Set<string>();
+  let docs: Record<string, unknown>[] = [];
+  let stored = 0;
+  const flush = async () => {
+    if (docs.length === 0) return;
+    const batch = docs;
+    docs = [];
+    await ResultModel.collection.insertMany(batch, { ordered: false });
+    stored += batch.length;
+  };
+  for await (const household of householdCursor(request.actor, { regionCode: request.village })) {
+    const personIds = personIdsOf(membersOf(household));
+    const duplicates = duplicatePersonIds(personIds, seen);
+    for (const pid of personIds) if (pid) seen.add(pid);
+    const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicates } });
+    summary.add(determination);
+    // `_id` first: the embedded engine then stores the bytes it was sent as they are.
+    docs.push({ _id: new mongoose.Types.ObjectId(), runId, ...storedResult(determination, householdFindings(household, determination, facts), templates) });
+    if (docs.length >= RESULT_BATCH) await flush();
+  }
+  await flush();
+  const { sentence: _sentence, ...counters } = summary.result();
+  return { stored, summary: counters };
+}
+
+/**
+ * This worker's own connection, opened by its first village: the same database as the service
+ * (`databaseUri`), no index builds (the service made them).
+ */
+let connecting: Promise<unknown> | undefined;
+function connected(uri: string | undefined): Promise<unknown> {
+  if (!uri) return Promise.reject(new Error('this worker has no database address'));
+  connecting ??= mongoose.connect(uri, { serverSelectionTimeoutMS: 2000, autoIndex: false, autoCreate: false, maxPoolSize: 2 });
+  return connecting;
+}
+
 /** A batch of a ledger export: which households pass `category` (null: all), and their counters. */
 export async function evaluateCountBatch(rules: LoadedRules, asOf: string, items: WorkItem[], regionPrefix: string, category: string | null): Promise<CountBatchOutput> {
   const summary = new SummaryBuilder(reportedRules(rules, regionPrefix, asOf));
@@ -86,17 +152,23 @@ export async function evaluateCountBatch(rules: LoadedRules, asOf: string, items
 
 if (parentPort && workerData?.rulesDir) {
   const port = parentPort;
-  const { rulesDir, hash } = workerData as { rulesDir: string; hash: string };
+  const { rulesDir, hash, databaseUri } = workerData as { rulesDir: string; hash: string; databaseUri?: string };
   const rules = loadRuleSets(rulesDir);
   if (rules.hash !== hash) throw new Error(`the rules changed on disk since the run started (hash ${rules.hash} ≠ ${hash})`);
 
-  port.on('message', async (request: WorkRequest) => {
+  port.on('message', async (request: WorkRequest | 'close') => {
+    if (request === 'close') {
+      // Closing its connection lets the thread end by itself (and the database see a clean goodbye).
+      if (connecting) await connecting.then(() => mongoose.disconnect(), () => undefined);
+      port.close();
+      return;
+    }
     try {
       if (request.count) {
         port.postMessage({ id: request.id, count: await evaluateCountBatch(rules, request.asOf, request.items, request.count.regionPrefix, request.count.category) } satisfies WorkResponse);
-      } else if (request.run) {
-        const run = await evaluateRunBatch(rules, request.asOf, request.items, request.run.regionPrefix);
-        port.postMessage({ id: request.id, run } satisfies WorkResponse, transferables(run.results));
+      } else if (request.village) {
+        await connected(databaseUri);
+        port.postMessage({ id: request.id, village: await evaluateVillage(rules, request.asOf, request.village) } satisfies WorkResponse);
       } else {
         port.postMessage({ id: request.id, results: await evaluateBatch(rules, request.asOf, request.items) } satisfies WorkResponse);
       }

@@ -1,12 +1,13 @@
 /**
- * Evaluates batches of households for a run: in worker threads (one Engine each, PERF-NOTES.md)
- * or, with no workers, in this thread. Batches may complete out of order; a run's results and
- * summary do not depend on the order.
+ * Evaluates households in worker threads (one Engine each, PERF-NOTES.md) or, with no workers,
+ * in this thread: batches of an export, and the villages of a run, which a worker reads and
+ * stores itself. Work may complete out of order; a run's results and summary do not depend on
+ * the order.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  evaluateBatch, evaluateCountBatch, evaluateRunBatch, type CountBatchOutput, type RunBatchOutput, type WorkItem, type WorkOutput, type WorkRequest, type WorkResponse,
+  evaluateBatch, evaluateCountBatch, type CountBatchOutput, type VillageOutput, type VillageRequest, type WorkItem, type WorkOutput, type WorkRequest, type WorkResponse,
 } from './evaluate.worker';
 import type { LoadedRules } from './ruleset.loader';
 
@@ -20,8 +21,11 @@ export class EvaluationPool {
 
   private constructor(private readonly rules: LoadedRules) {}
 
-  /** `size` worker threads (0: evaluate in this thread). */
-  static async start(size: number, rules: LoadedRules): Promise<EvaluationPool> {
+  /**
+   * `size` worker threads (0: evaluate in this thread); `databaseUri` lets them open their own
+   * connection for `runVillage`.
+   */
+  static async start(size: number, rules: LoadedRules, options: { databaseUri?: string } = {}): Promise<EvaluationPool> {
     const pool = new EvaluationPool(rules);
     const ext = path.extname(__filename);
     const file = path.join(__dirname, `evaluate.worker${ext}`);
@@ -29,7 +33,7 @@ export class EvaluationPool {
     const execArgv = ext === '.ts' ? ['--require', 'tsx/cjs'] : [];
     const started: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(file, { workerData: { rulesDir: rules.dir, hash: rules.hash }, execArgv });
+      const worker = new Worker(file, { workerData: { rulesDir: rules.dir, hash: rules.hash, databaseUri: options.databaseUri }, execArgv });
       pool.workers.push(worker);
       pool.load.set(worker, 0);
       worker.on('message', (m: WorkResponse) => pool.settle(worker, m));
@@ -53,14 +57,22 @@ export class EvaluationPool {
     return (await this.post({ id: this.nextId++, asOf, items })).results!;
   }
 
-  /** A batch of a run over a region: the results to store and the batch's summary counters. */
-  async evaluateForRun(asOf: string, items: WorkItem[], regionPrefix: string): Promise<RunBatchOutput> {
-    if (this.workers.length === 0) return this.evaluateHere(() => evaluateRunBatch(this.rules, asOf, items, regionPrefix));
-    return (await this.post({ id: this.nextId++, asOf, items, run: { regionPrefix } })).run!;
+  /** A village of a run, read, evaluated and stored by a worker; needs workers and a database address. */
+  async runVillage(asOf: string, village: VillageRequest): Promise<VillageOutput> {
+    if (this.workers.length === 0) throw new Error('a village is run in a worker thread');
+    return (await this.post({ id: this.nextId++, asOf, items: [], village })).village!;
   }
 
+  /** Asks each worker to close its connection and end; one that has not ended in 5 s is terminated. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void w.terminate(), 5000);
+      w.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      w.postMessage('close');
+    })));
     this.workers.length = 0;
   }
 

@@ -12,30 +12,34 @@ import { AppError } from '../http/errors';
 import { safeCellValue, TEXT_FORMAT } from '../ledger/cell';
 import { isWithinAny, regionPrefix } from '../regions/region-code';
 import { maskIdNumber } from '../registry/id-number';
-import { householdCursor, listHouseholds } from '../registry/household.service';
+import { databaseUri } from '../db/connect';
+import { householdCursor, householdVillages, listHouseholds } from '../registry/household.service';
 import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
 import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
-import type { WorkItem } from './evaluate.worker';
+import { evaluateRunBatch, type SummaryCounters, type WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
 import { ResultModel, RunModel } from './run.model';
 import { currentRules, rulesInForce, type LoadedRules } from './ruleset.loader';
 import { reportedRules, SummaryBuilder, type RunSummary } from './summary';
 
-/** Households per batch handed to an evaluator, and per insert. */
+/** Households per insert, in this thread. */
 const BATCH = 250;
 /** Regions smaller than this are evaluated in this thread: starting workers costs more. */
 const WORKER_THRESHOLD = 5_000;
 /**
- * One worker thread: this thread, which reads the households, stores the results and (embedded)
- * serves the database, is the bottleneck of a run at about a millisecond a household, where
- * evaluation takes a tenth of that. A second worker only competed with it for the second core
- * (20k households: 18.3 CPU-s with one worker, 22.0 with two).
+ * Worker threads of a large region's run. Each reads its villages' households through its own
+ * connection, evaluates them and writes their results, so this thread only serves the database
+ * (embedded) and adds up counters. Before, this thread read and decoded every household, handed
+ * it over and encoded every result, at about a millisecond a household: a second worker then
+ * only competed with it for the second core.
  */
-const WORKERS = 1;
+const WORKERS = 2;
+/** Villages handed to each worker at a time: one being read, one waiting. */
+const VILLAGES_PER_WORKER = 2;
 const PROGRESS_EVERY_MS = 500;
 
 export interface RunOptions {
@@ -119,6 +123,68 @@ export async function startRun(actor: Actor, input: { regionCode: string; asOf: 
   return { id };
 }
 
+/** What both ways of running a region need: where to read, how to evaluate, where to count. */
+interface RunJob {
+  runId: mongoose.Types.ObjectId;
+  asOf: string;
+  regionCode: string;
+  actor: Actor;
+  rules: LoadedRules;
+  /** Adds a stored batch's counters to the run and reports progress now and then. */
+  progress(stored: number, counters: SummaryCounters): Promise<void>;
+}
+
+/**
+ * A region's households in this thread, from one cursor in code order: a person seen in an
+ * earlier household of the run is a duplicate (the registry's unique index on person ids makes
+ * that a data check that should never fire for stored households, but a run does not assume it).
+ */
+async function runHere(job: RunJob): Promise<void> {
+  const seen = new Set<string>();
+  const prefix = regionPrefix(job.regionCode);
+  let batch: WorkItem[] = [];
+  const store = async () => {
+    const { results, summary } = await evaluateRunBatch(job.rules, job.asOf, batch, prefix);
+    batch = [];
+    // `_id` first: the embedded engine then stores the bytes it was sent as they are, where an
+    // id the driver appends last makes it decode and encode every result again.
+    const docs = results.map((r) => ({ _id: new mongoose.Types.ObjectId(), runId: job.runId, ...r }));
+    if (docs.length > 0) await ResultModel.collection.insertMany(docs, { ordered: false });
+    await job.progress(docs.length, summary);
+  };
+  for await (const household of householdCursor(job.actor, { regionCode: job.regionCode })) {
+    const personIds = personIdsOf(membersOf(household));
+    const duplicates = duplicatePersonIds(personIds, seen);
+    for (const pid of personIds) if (pid) seen.add(pid);
+    batch.push({ household, duplicatePersonIds: duplicates });
+    if (batch.length >= BATCH) await store();
+  }
+  if (batch.length > 0) await store();
+}
+
+/**
+ * A region's households in worker threads, village by village (`householdVillages`): each
+ * worker reads, evaluates and stores a village and sends back its counters, a few villages in
+ * flight per worker. The first failure stops handing out villages and fails the run.
+ */
+async function runInWorkers(job: RunJob, pool: EvaluationPool): Promise<void> {
+  const villages = await householdVillages(job.actor, { regionCode: job.regionCode });
+  const prefix = regionPrefix(job.regionCode);
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | undefined;
+  for (const village of villages) {
+    if (failure) break;
+    const work: Promise<void> = pool.runVillage(job.asOf, { runId: String(job.runId), village, regionPrefix: prefix, actor: job.actor })
+      .then((out) => job.progress(out.stored, out.summary))
+      .catch((err: Error) => { failure ??= err; })
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    while (inFlight.size >= pool.size * VILLAGES_PER_WORKER) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+}
+
 /** Runs a queued run to the end; records `done` with its summary, or `failed` with the reason. */
 export async function executeRun(id: string, options: RunOptions = {}): Promise<RunSummary> {
   const runId = new mongoose.Types.ObjectId(id);
@@ -131,19 +197,16 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
     const actor: Actor = { userId: run.createdBy.userId, username: run.createdBy.username, role: run.createdBy.role, regionCodes: run.scope };
     const { total } = await listHouseholds(actor, { regionCode: run.regionCode, page: 1, limit: 1 });
     const started = Date.now();
-    const workers = options.workers ?? (total >= WORKER_THRESHOLD ? WORKERS : 0);
+    const uri = databaseUri();
+    const workers = uri ? options.workers ?? (total >= WORKER_THRESHOLD ? WORKERS : 0) : 0;
     await RunModel.updateOne({ _id: runId }, { $set: { status: 'running', startedAt: new Date(started), 'progress.total': total, workers } });
-    pool = await EvaluationPool.start(workers, rules);
 
     const summary = new SummaryBuilder(reportedRules(rules, regionPrefix(run.regionCode), run.asOf));
-    const seen = new Set<string>();
-    const inFlight = new Set<Promise<void>>();
-    const maxInFlight = Math.max(2, pool.size * 2);
     let done = 0;
     let lastProgress = 0;
-    let failure: Error | undefined;
-
-    const reportProgress = async () => {
+    const progress = async (stored: number, counters: SummaryCounters) => {
+      summary.merge(counters);
+      done += stored;
       const now = Date.now();
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
       lastProgress = now;
@@ -151,41 +214,13 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
       options.onProgress?.({ done, total, rate });
       await RunModel.updateOne({ _id: runId }, { $set: { 'progress.done': done, rate: Math.round(rate) } });
     };
-
-    const prefix = regionPrefix(run.regionCode);
-    const dispatch = (items: WorkItem[]) => {
-      const job = pool!.evaluateForRun(run.asOf, items, prefix).then(async (batch) => {
-        summary.merge(batch.summary);
-        // `_id` first: the embedded engine then stores the bytes it was sent as they are, where
-        // an id the driver appends last makes it decode and encode every result again (8% of a
-        // county run's main thread).
-        const docs = batch.results.map((r) => ({ _id: new mongoose.Types.ObjectId(), runId, ...r }));
-        await ResultModel.collection.insertMany(docs, { ordered: false });
-        done += docs.length;
-        await reportProgress();
-      }).catch((err: Error) => {
-        failure ??= err;
-      }).finally(() => inFlight.delete(job));
-      inFlight.add(job);
-    };
-
-    let batch: WorkItem[] = [];
-    for await (const household of householdCursor(actor, { regionCode: run.regionCode })) {
-      if (failure) break;
-      // The same person in two households: only the whole run can see it, in code order.
-      const personIds = personIdsOf(membersOf(household));
-      const duplicates = duplicatePersonIds(personIds, seen);
-      for (const pid of personIds) if (pid) seen.add(pid);
-      batch.push({ household, duplicatePersonIds: duplicates });
-      if (batch.length >= BATCH) {
-        dispatch(batch);
-        batch = [];
-        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      }
+    const job: RunJob = { runId, asOf: run.asOf, regionCode: run.regionCode, actor, rules, progress };
+    if (workers > 0) {
+      pool = await EvaluationPool.start(workers, rules, { databaseUri: uri });
+      await runInWorkers(job, pool);
+    } else {
+      await runHere(job);
     }
-    if (batch.length > 0 && !failure) dispatch(batch);
-    await Promise.all(inFlight);
-    if (failure) throw failure;
 
     const result = summary.result();
     const rate = done / Math.max((Date.now() - started) / 1000, 0.001);

@@ -185,6 +185,17 @@ export async function* householdCursor(actor: Actor, filter: { regionCode?: stri
   }
 }
 
+/**
+ * The villages that hold the actor's households under `regionCode`, sorted. A household always
+ * sits on a village (household.permissions.ts), so a region's households are the union of its
+ * villages' `householdCursor`s, each served by the regionCode index: how a run shares a county
+ * between worker threads without this thread reading every household.
+ */
+export async function householdVillages(actor: Actor, filter: { regionCode?: string } = {}): Promise<string[]> {
+  const codes = await HouseholdModel.distinct('regionCode', scoped(actor, {}, filter.regionCode)).setOptions(safe);
+  return (codes as unknown[]).filter((c): c is string => typeof c === 'string').sort();
+}
+
 // ------------------------------------------------------------------ writes: helpers
 
 type MemberInput = Omit<Member, 'id'> & { id?: string };
