@@ -8,6 +8,7 @@ import { type Doc, cloneDoc, isPlainObject } from '../keys';
 import { checkCollation, checkOperators, filterFields, matching } from '../query';
 import type { Txn } from '../sessions';
 import { newAggregator } from '../mingo-context';
+import { coveredCount } from '../covered';
 import { fastGroup } from '../fast-group';
 import { compilePaths } from '../bson-raw';
 
@@ -160,7 +161,37 @@ function* cloned(src: Iterable<Doc>): Generator<Doc> {
   for (const d of src) yield cloneDoc(d);
 }
 
+/**
+ * `[$match, $group: { _id: constant, n: { $sum: 1 } }]` (the driver's countDocuments) and
+ * `[$match, $count]` over a filter an index's keys answer (covered.ts): the count without reading
+ * a document. Null for any other pipeline.
+ */
+function coveredCountPipeline(c: Collection | undefined, pipeline: Doc[]): Doc[] | null {
+  if (pipeline.length !== 2 || !isPlainObject(pipeline[0].$match) || Object.keys(pipeline[0]).length !== 1) return null;
+  const last = pipeline[1];
+  let answer: (n: number) => Doc;
+  if (typeof last.$count === 'string' && Object.keys(last).length === 1) {
+    const name = last.$count;
+    answer = (n) => ({ [name]: n });
+  } else if (isPlainObject(last.$group) && Object.keys(last).length === 1) {
+    const { _id: id, ...outputs } = last.$group;
+    const names = Object.keys(outputs);
+    const constant = id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
+    if (!constant || names.length !== 1 || !isPlainObject(outputs[names[0]])) return null;
+    const acc = outputs[names[0]] as Doc;
+    if (Object.keys(acc).length !== 1 || acc.$sum !== 1) return null;
+    answer = (n) => ({ _id: id, [names[0]]: n });
+  } else {
+    return null;
+  }
+  const n = coveredCount(c, pipeline[0].$match as Doc);
+  if (n === null) return null;
+  return n === 0 ? [] : [answer(n)];
+}
+
 export function runPipeline(engine: Engine, db: string, c: Collection | undefined, pipeline: Doc[], txn: Txn | undefined, extra: { variables?: Doc } = {}): Iterator<Doc> {
+  const counted = c && txn?.overlay.get(c) ? null : coveredCountPipeline(c, pipeline);
+  if (counted) return counted[Symbol.iterator]();
   const { input: all, rest } = source(engine, c, pipeline, txn);
   const clone = needsClone(rest);
   const input = all;

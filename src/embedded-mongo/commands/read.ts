@@ -4,6 +4,7 @@ import type { Handler } from './context';
 import { MongoCommandError } from '../errors';
 import { type Doc, isPlainObject, pathValues, valueKey } from '../keys';
 import { compilePaths } from '../bson-raw';
+import { coveredCount, coveredDistinct } from '../covered';
 import { checkCollation, filterFields, findReplyIterator, matching } from '../query';
 
 function asNumber(v: unknown): number | undefined {
@@ -50,8 +51,12 @@ export const readCommands: Record<string, Handler> = {
     const skip = Math.max(0, asNumber(cmd.skip) ?? 0);
     const limit = Math.abs(asNumber(cmd.limit) ?? 0);
     let n = 0;
-    if (c && (!query || Object.keys(query).length === 0) && !ctx.txn?.overlay.get(c)) {
+    const inTxn = c !== undefined && ctx.txn?.overlay.get(c) !== undefined;
+    const fromIndex = inTxn ? null : coveredCount(c, query);
+    if (c && (!query || Object.keys(query).length === 0) && !inTxn) {
       n = c.docs.size;
+    } else if (fromIndex !== null) {
+      n = fromIndex;
     } else {
       // Counting needs only the fields the query reads.
       const fields = query ? filterFields(query) : new Set<string>();
@@ -69,6 +74,8 @@ export const readCommands: Record<string, Handler> = {
     const path = cmd.key.split('.');
     const seen = new Map<string, unknown>();
     const query = cmd.query as Doc | undefined;
+    const fromIndex = c && ctx.txn?.overlay.get(c) ? null : coveredDistinct(c, cmd.key, query);
+    if (fromIndex) return { values: fromIndex, ok: 1 };
     const queryFields = query ? filterFields(query) : new Set<string>();
     const fields = queryFields ? compilePaths([...queryFields, cmd.key]) : undefined;
     for (const d of matching(ctx.engine, c, query, ctx.txn, undefined, fields)) {
