@@ -84,6 +84,13 @@ export class Index {
       perField.push(vals.length > 0 ? dedupe(vals) : [null]);
     }
     if (this.sparse && !anyPresent) return null;
+    if (this.prefix && !this.unique) {
+      // Queries are planned on an index's first field only (`lookupFirst`), and only a unique
+      // index is checked on whole keys: a non-unique compound index keeps its first-field keys
+      // alone. For a run's results ({runId, categories, householdCode} and the findings' twin)
+      // that is one id added to one set per index instead of a key per category.
+      return { keys: [], firstKeys: [...new Set(perField[0].map(valueKey))], values: [] };
+    }
     let combos: unknown[][] = [[]];
     for (const vals of perField) {
       const next: unknown[][] = [];

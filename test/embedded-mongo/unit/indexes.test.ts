@@ -11,6 +11,23 @@ function codeOf(fn: () => void): number | undefined {
 }
 
 describe('embedded engine: index entries', () => {
+  it('a non-unique compound index keeps first-field keys only, and still finds and forgets by them', () => {
+    const ix = new Index({ key: { runId: 1, categories: 1, code: 1 }, name: 'r' });
+    const a = { runId: 'r1', categories: ['health', 'education'], code: 'a' };
+    const b = { runId: 'r1', categories: ['health'], code: 'b' };
+    ix.add('a', a);
+    ix.add('b', b);
+    ix.add('c', { runId: 'r2', categories: [], code: 'c' });
+    expect([...ix.lookupFirst('s2:r1')!].sort()).to.deep.equal(['a', 'b']);
+    expect(ix.map.size).to.equal(0);
+    ix.remove('a', a);
+    expect([...ix.lookupFirst('s2:r1')!]).to.deep.equal(['b']);
+    // A unique compound index keeps whole keys: it must refuse a repeated combination.
+    const unique = new Index({ key: { runId: 1, code: 1 }, name: 'u', unique: true });
+    unique.add('a', a);
+    expect(unique.conflict('x', { runId: 'r1', code: 'a' })).to.deep.equal(['r1', 'a']);
+  });
+
   it('CASE 1: a multikey unique index sees a value held by another document', () => {
     const ix = new Index({ key: { 'members.idNumber': 1 }, name: 'm', unique: true });
     ix.add('h1', { members: [{ idNumber: 'A' }, { idNumber: 'B' }] });
