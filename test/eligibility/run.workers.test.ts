@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { storedDetermination, storedFindings } from '../../src/eligibility/determination.codec';
+import { EvaluationPool } from '../../src/eligibility/evaluation.pool';
+import { currentRules } from '../../src/eligibility/ruleset.loader';
 import { createRun, executeRun } from '../../src/eligibility/run.service';
 import { ResultModel, RunModel } from '../../src/eligibility/run.model';
 import { createHousehold } from '../../src/registry/household.service';
@@ -64,5 +66,16 @@ describe('a run in worker threads', function () {
     const threaded = await run(auditor, '421122001000', 2);
     expect([...new Set(threaded.results.map((r) => r.regionCode))]).to.deep.equal(VILLAGES.slice(0, 2));
     expect(threaded.summary.evaluated).to.equal(8);
+  });
+
+  it('fails a village, with the reason, when its worker cannot reach the database', async () => {
+    const pool = await EvaluationPool.start(1, currentRules(), { databaseUri: 'mongodb://127.0.0.1:1/nothing' });
+    try {
+      const village = { runId: '0123456789abcdef01234567', village: VILLAGES[0], regionPrefix: '421122', actor: systemActor };
+      const err = await pool.runVillage('2024-06-30', village).then(() => expect.fail('stored a village without a database'), (e: Error) => e);
+      expect(err.message).to.match(/ECONNREFUSED|connect/);
+    } finally {
+      await pool.close();
+    }
   });
 });
