@@ -87,6 +87,17 @@ export async function evaluateRunBatch(rules: LoadedRules, asOf: string, items: 
   return { results, summary: counters };
 }
 
+/**
+ * The household's persons already in `seen` (households before it in the run, in code order) or
+ * twice in itself; adds its persons to `seen`.
+ */
+export function duplicatesSeen(household: Household, seen: Set<string>): string[] {
+  const personIds = personIdsOf(membersOf(household));
+  const duplicates = duplicatePersonIds(personIds, seen);
+  for (const pid of personIds) if (pid) seen.add(pid);
+  return duplicates;
+}
+
 /** Households per insert of results. */
 const RESULT_BATCH = 250;
 
@@ -111,10 +122,7 @@ export async function evaluateVillage(rules: LoadedRules, asOf: string, request:
     stored += batch.length;
   };
   for await (const household of householdCursor(request.actor, { regionCode: request.village })) {
-    const personIds = personIdsOf(membersOf(household));
-    const duplicates = duplicatePersonIds(personIds, seen);
-    for (const pid of personIds) if (pid) seen.add(pid);
-    const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicates } });
+    const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicatesSeen(household, seen) } });
     summary.add(determination);
     // `_id` first: the embedded engine then stores the bytes it was sent as they are.
     docs.push({ _id: new mongoose.Types.ObjectId(), runId, ...storedResult(determination, householdFindings(household, determination, facts), templates) });

@@ -16,11 +16,9 @@ import { databaseUri } from '../db/connect';
 import { householdCursor, householdVillages, listHouseholds } from '../registry/household.service';
 import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
-import { membersOf } from './facts/household.fact';
-import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
 import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
-import { evaluateRunBatch, type SummaryCounters, type WorkItem } from './evaluate.worker';
+import { duplicatesSeen, evaluateRunBatch, type SummaryCounters, type WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
 import { ResultModel, RunModel } from './run.model';
 import { currentRules, rulesInForce, type LoadedRules } from './ruleset.loader';
@@ -153,10 +151,7 @@ async function runHere(job: RunJob): Promise<void> {
     await job.progress(docs.length, summary);
   };
   for await (const household of householdCursor(job.actor, { regionCode: job.regionCode })) {
-    const personIds = personIdsOf(membersOf(household));
-    const duplicates = duplicatePersonIds(personIds, seen);
-    for (const pid of personIds) if (pid) seen.add(pid);
-    batch.push({ household, duplicatePersonIds: duplicates });
+    batch.push({ household, duplicatePersonIds: duplicatesSeen(household, seen) });
     if (batch.length >= BATCH) await store();
   }
   if (batch.length > 0) await store();
