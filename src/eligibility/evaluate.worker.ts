@@ -137,8 +137,8 @@ export async function evaluateVillage(rules: LoadedRules, asOf: string, request:
  * This worker's own connection, opened by its first village: the same database as the service
  * (`databaseUri`), no index builds (the service made them). It only reads households and writes
  * results, so the driver does not re-validate the UTF-8 of every string it decodes (up to a
- * fifth of decoding a household in a micro-benchmark, 40–50 µs each): the text was valid when it was written, and a name with a
- * damaged character decides nothing here.
+ * fifth of decoding a household in a micro-benchmark, 40–50 µs each): the text was valid when
+ * it was written, and a name with a damaged character decides nothing here.
  */
 let connecting: Promise<unknown> | undefined;
 function connected(uri: string | undefined): Promise<unknown> {
