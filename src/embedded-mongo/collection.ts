@@ -122,6 +122,7 @@ export class Collection {
       if (size < bestSize) best = ids;
     };
     const visit = (f: Doc) => {
+      visitPairs(f);
       for (const field of Object.keys(f)) {
         if (field === '$and' && Array.isArray(f.$and)) {
           for (const sub of f.$and) if (isPlainObject(sub)) visit(sub);
@@ -149,6 +150,24 @@ export class Collection {
           consider(ids);
           break;
         }
+      }
+    };
+    // Equality on both leading fields of a compound index: the ids under each pair of values.
+    const visitPairs = (f: Doc) => {
+      for (const index of this.indexes) {
+        if (!index.pairs) continue;
+        const [first, second] = index.fields;
+        const as = first in f ? equalityValues(f[first]) : null;
+        const bs = as && second in f ? equalityValues(f[second]) : null;
+        if (!as || !bs || !as.every((a) => bs.every((b) => index.servesPair(first, a, second, b)))) continue;
+        const ids = new Set<string>();
+        for (const a of as) {
+          for (const b of bs) {
+            const hit = index.lookupPair(valueKey(a), valueKey(b));
+            if (hit) for (const id of hit) ids.add(id);
+          }
+        }
+        consider(ids);
       }
     };
     visit(filter);

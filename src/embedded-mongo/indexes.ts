@@ -20,6 +20,8 @@ const SEP = '\u0000';
 export interface IndexEntry {
   keys: string[];
   firstKeys: string[];
+  /** Keys of the first two fields, for a compound index (`lookupPair`). */
+  pairKeys: string[];
   /** The values of the fields for each key, in the same order (for E11000 keyValue). */
   values: unknown[][];
 }
@@ -36,6 +38,12 @@ export class Index {
   readonly map: IdMap = new Map();
   /** first field's key → ids, only for compound indexes (prefix lookups) */
   readonly prefix: IdMap | null;
+  /**
+   * first two fields' key → ids, for compound indexes: a run's results filtered by run and
+   * category ({runId, categories, householdCode}) are found without reading the run's other
+   * results. A two-field unique index uses its whole-key `map` for this.
+   */
+  readonly pairs: IdMap | null;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
@@ -52,6 +60,7 @@ export class Index {
     this.sparse = spec.sparse === true;
     this.partial = spec.partialFilterExpression ? newQuery(spec.partialFilterExpression) : null;
     this.prefix = this.fields.length > 1 ? new Map() : null;
+    this.pairs = this.fields.length === 2 && this.unique ? this.map : this.fields.length > 1 ? new Map() : null;
   }
 
   /** True when this index can answer equality on `field` for any value (no partial/sparse holes). */
@@ -84,12 +93,14 @@ export class Index {
       perField.push(vals.length > 0 ? dedupe(vals) : [null]);
     }
     if (this.sparse && !anyPresent) return null;
+    const firstKeys = this.prefix ? [...new Set(perField[0].map(valueKey))] : [];
+    const pairKeys = this.pairs ? [...new Set(perField[0].flatMap((a) => perField[1].map((b) => valueKey(a) + SEP + valueKey(b))))] : [];
     if (this.prefix && !this.unique) {
-      // Queries are planned on an index's first field only (`lookupFirst`), and only a unique
-      // index is checked on whole keys: a non-unique compound index keeps its first-field keys
-      // alone. For a run's results ({runId, categories, householdCode} and the findings' twin)
-      // that is one id added to one set per index instead of a key per category.
-      return { keys: [], firstKeys: [...new Set(perField[0].map(valueKey))], values: [] };
+      // Queries are planned on an index's first field or first two (`lookupFirst`, `lookupPair`),
+      // and only a unique index is checked on whole keys: a non-unique compound index keeps
+      // those keys alone. For a run's results ({runId, categories, householdCode} and the
+      // findings' twin) that is an id added to a few sets instead of a long key per category.
+      return { keys: [], firstKeys, pairKeys, values: [] };
     }
     let combos: unknown[][] = [[]];
     for (const vals of perField) {
@@ -107,8 +118,7 @@ export class Index {
       keys.push(k);
       values.push(c);
     }
-    const firstKeys = this.prefix ? [...new Set(perField[0].map(valueKey))] : keys;
-    return { keys, firstKeys, values };
+    return { keys, firstKeys: this.prefix ? firstKeys : keys, pairKeys, values };
   }
 
   add(id: string, doc: Doc): void {
@@ -116,6 +126,7 @@ export class Index {
     if (!e) return;
     addAll(this.map, e.keys, id);
     if (this.prefix) addAll(this.prefix, e.firstKeys, id);
+    if (this.pairs && this.pairs !== this.map) addAll(this.pairs, e.pairKeys, id);
   }
 
   remove(id: string, doc: Doc): void {
@@ -123,6 +134,7 @@ export class Index {
     if (!e) return;
     removeAll(this.map, e.keys, id);
     if (this.prefix) removeAll(this.prefix, e.firstKeys, id);
+    if (this.pairs && this.pairs !== this.map) removeAll(this.pairs, e.pairKeys, id);
   }
 
   /**
@@ -150,6 +162,18 @@ export class Index {
   /** Ids holding `valueKey(v)` as the first field. */
   lookupFirst(key: string): Iterable<string> | undefined {
     const ids = (this.prefix ?? this.map).get(key);
+    return typeof ids === 'string' ? [ids] : ids;
+  }
+
+  /** True when this compound index can answer equality on its first two fields for these values. */
+  servesPair(first: string, a: unknown, second: string, b: unknown): boolean {
+    if (!this.pairs || this.fields[1] !== second || !this.servesEquality(first, a)) return false;
+    return !(this.sparse && (b === null || b === undefined));
+  }
+
+  /** Ids holding `valueKey(a)` and `valueKey(b)` as the first two fields. */
+  lookupPair(a: string, b: string): Iterable<string> | undefined {
+    const ids = this.pairs?.get(a + SEP + b);
     return typeof ids === 'string' ? [ids] : ids;
   }
 

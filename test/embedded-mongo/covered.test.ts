@@ -80,3 +80,49 @@ describe('counts and distinct values from an index', () => {
     expect(await coll('compat_covered').countDocuments({ region: /^421199005/ })).to.equal(0);
   });
 });
+
+// Equality on the first two fields of a compound index narrows a find to the ids under those
+// two values (src/embedded-mongo/indexes.ts `lookupPair`). The answers must be a full scan's.
+describe('finds narrowed by the first two fields of a compound index', () => {
+  const results = [
+    { _id: 1, runId: 'r1', categories: ['health', 'education'], code: 'a' },
+    { _id: 2, runId: 'r1', categories: ['health'], code: 'b' },
+    { _id: 3, runId: 'r1', categories: [], code: 'c' },
+    { _id: 4, runId: 'r1', code: 'd' },
+    { _id: 5, runId: 'r2', categories: ['health'], code: 'e' },
+    { _id: 6, runId: 'r1', categories: null, code: 'f' },
+    { _id: 7, runId: 'r1', categories: 'education', code: 'g' },
+  ];
+
+  before(async () => {
+    for (const [name, options] of [['compat_pairs', {}], ['compat_pairs_sparse', { sparse: true }], ['compat_pairs_unique', { unique: true }]] as const) {
+      await coll(name).insertMany(results as any[]);
+      await coll(name).createIndex(name === 'compat_pairs_unique' ? { runId: 1, code: 1 } : { runId: 1, categories: 1, code: 1 }, options);
+    }
+  });
+
+  const filters: [string, object][] = [
+    ['one value each', { runId: 'r1', categories: 'health' }],
+    ['a scalar field holding the value', { runId: 'r1', categories: 'education' }],
+    ['$in on the second field', { runId: 'r1', categories: { $in: ['education', 'none'] } }],
+    ['$in on both', { runId: { $in: ['r1', 'r2'] }, categories: { $in: ['health'] } }],
+    ['null on the second field', { runId: 'r1', categories: null }],
+    ['a third condition', { runId: 'r1', categories: 'health', code: { $gt: 'a' } }],
+    ['a pair with no document', { runId: 'r3', categories: 'health' }],
+  ];
+
+  for (const [name, filter] of filters) {
+    it(`finds ${name} as a full scan does`, async () => {
+      for (const collection of ['compat_pairs', 'compat_pairs_sparse']) {
+        const expected = (await coll(collection).find(scanned(filter)).sort({ code: 1 }).toArray()).map((d) => d._id);
+        const found = (await coll(collection).find(filter).sort({ code: 1 }).toArray()).map((d) => d._id);
+        expect(found, collection).to.deep.equal(expected);
+      }
+    });
+  }
+
+  it('finds by both fields of a two-field unique index', async () => {
+    const found = await coll('compat_pairs_unique').find({ runId: 'r1', code: { $in: ['b', 'e', 'g'] } }).sort({ code: 1 }).toArray();
+    expect(found.map((d) => d._id)).to.deep.equal([2, 7]);
+  });
+});

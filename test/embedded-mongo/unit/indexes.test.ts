@@ -11,7 +11,7 @@ function codeOf(fn: () => void): number | undefined {
 }
 
 describe('embedded engine: index entries', () => {
-  it('a non-unique compound index keeps first-field keys only, and still finds and forgets by them', () => {
+  it('a non-unique compound index keeps first-field and first-two-field keys only, and finds and forgets by them', () => {
     const ix = new Index({ key: { runId: 1, categories: 1, code: 1 }, name: 'r' });
     const a = { runId: 'r1', categories: ['health', 'education'], code: 'a' };
     const b = { runId: 'r1', categories: ['health'], code: 'b' };
@@ -19,9 +19,12 @@ describe('embedded engine: index entries', () => {
     ix.add('b', b);
     ix.add('c', { runId: 'r2', categories: [], code: 'c' });
     expect([...ix.lookupFirst('s2:r1')!].sort()).to.deep.equal(['a', 'b']);
+    expect([...ix.lookupPair('s2:r1', 's6:health')!].sort()).to.deep.equal(['a', 'b']);
+    expect([...ix.lookupPair('s2:r1', 's9:education')!]).to.deep.equal(['a']);
     expect(ix.map.size).to.equal(0);
     ix.remove('a', a);
     expect([...ix.lookupFirst('s2:r1')!]).to.deep.equal(['b']);
+    expect(ix.lookupPair('s2:r1', 's9:education')).to.equal(undefined);
     // A unique compound index keeps whole keys: it must refuse a repeated combination.
     const unique = new Index({ key: { runId: 1, code: 1 }, name: 'u', unique: true });
     unique.add('a', a);
