@@ -4,6 +4,7 @@
  * stores one result per household in batches and keeps the summary as counters, so memory stays
  * flat whatever the region's size (PERF-NOTES.md: never hold a region's determinations).
  */
+import os from 'node:os';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import mongoose from 'mongoose';
@@ -29,13 +30,14 @@ const BATCH = 250;
 /** Regions smaller than this are evaluated in this thread: starting workers costs more. */
 const WORKER_THRESHOLD = 5_000;
 /**
- * Worker threads of a large region's run. Each reads its villages' households through its own
- * connection, evaluates them and writes their results, so this thread only serves the database
- * (embedded) and adds up counters. Before, this thread read and decoded every household, handed
- * it over and encoded every result, at about a millisecond a household: a second worker then
- * only competed with it for the second core.
+ * Worker threads of a large region's run: one per core, at least two and at most four. Each
+ * reads its villages' households through its own connection, evaluates them and writes their
+ * results, so this thread only serves the database (embedded) and adds up counters. Before,
+ * this thread read and decoded every household, handed it over and encoded every result, at
+ * about a millisecond a household: a second worker then only competed with it for the second
+ * core. Four is as far as this was reasoned about, not measured (this machine has two cores).
  */
-const WORKERS = 2;
+const WORKERS = Math.min(4, Math.max(2, os.availableParallelism()));
 /** Villages handed to each worker at a time: one being read, one waiting. */
 const VILLAGES_PER_WORKER = 2;
 const PROGRESS_EVERY_MS = 500;
