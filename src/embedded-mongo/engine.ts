@@ -198,6 +198,13 @@ export class Engine {
     return { planned: planned !== null, raws: candidateBytes(c, planned, ov) };
   }
 
+  /** One document's stored bytes as this transaction sees it; undefined when there is none. */
+  currentBytes(c: Collection, id: string, txn?: Txn): Buffer | undefined {
+    const ov = txn?.overlay.get(c);
+    if (ov && ov.has(id)) return ov.get(id) ?? undefined;
+    return c.docs.get(id);
+  }
+
   /** Every document of a collection as this transaction sees it, decoded (a $lookup's other side). */
   *documents(c: Collection, txn?: Txn): Generator<Doc> {
     for (const raw of this.candidates(c, undefined, txn).raws) yield decodeOnce(raw);
