@@ -121,8 +121,18 @@ describe('finds narrowed by the first two fields of a compound index', () => {
     });
   }
 
+  for (const [name, filter] of filters) {
+    it(`counts ${name} as a full scan does`, async () => {
+      for (const collection of ['compat_pairs', 'compat_pairs_sparse']) {
+        const expected = await coll(collection).countDocuments(scanned(filter));
+        expect(await coll(collection).countDocuments(filter), collection).to.equal(expected);
+      }
+    });
+  }
+
   it('finds by both fields of a two-field unique index', async () => {
     const found = await coll('compat_pairs_unique').find({ runId: 'r1', code: { $in: ['b', 'e', 'g'] } }).sort({ code: 1 }).toArray();
     expect(found.map((d) => d._id)).to.deep.equal([2, 7]);
+    expect(await coll('compat_pairs_unique').countDocuments({ code: { $in: ['b', 'e', 'g'] }, runId: 'r1' })).to.equal(2);
   });
 });
