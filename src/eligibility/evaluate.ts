@@ -2,9 +2,11 @@
  * Evaluates one household on one date against the loaded rule sets, with json-rules-engine, and
  * writes the determination JSON of DESIGN.md with a full explanation.
  *
- * The engine (rule.engine.ts: one long-lived Engine per rule set and set of rules in force, per
- * thread) decides every condition against one precomputed fact object per household and the
- * parameter values resolved once per date and region. This module then composes the recorded
+ * The engine (rule.engine.ts: one long-lived Engine per rule set, set of rules in force and set
+ * of parameter values, per thread) decides every condition against one precomputed fact object
+ * per household, with the parameter values resolved once per date and region written into its
+ * conditions; what each condition was compared with, and where that value came from, is worked
+ * out here once per engine (`planOf`). This module then composes the recorded
  * conditions into each rule's result in three-valued logic, because a rule whose outcome hangs
  * on a fact the record lacks is "undetermined", never "not eligible" (POLICY.md "Words"): a
  * condition on an unknown fact is unknown; `all` is false if any child is false, else unknown if
@@ -17,7 +19,8 @@ import { computeFacts, type FactContext, type HouseholdFacts, type MemberPredica
 import { resolveParameter, type ResolvedParameter } from './parameters';
 import { buildRuleEngine, parameterFact, type EngineLeaf, type RuleEngine } from './rule.engine';
 import {
-  currentRules, ruleSetsFor, rulesInForce, type CompiledCondition, type LoadedRules, type LoadedRuleSet,
+  currentRules, ruleSetsFor, rulesInForce, type CompiledCondition, type CompiledMonitoringType, type CompiledRule,
+  type CompiledSubBenefit, type LoadedRules, type LoadedRuleSet,
 } from './ruleset.loader';
 
 // ---------------------------------------------------------------- the determination JSON
@@ -101,7 +104,7 @@ export interface Determination {
   parameters: Record<string, { value: unknown; effectiveFrom: string; region: string | null }>;
 }
 
-// ---------------------------------------------------------------- parameters per date and region
+// ---------------------------------------------------------------- what one date and region share
 
 interface ResolvedParameters {
   /** Name → value, for the facts (laborAge → { min, max }). */
@@ -111,13 +114,8 @@ interface ResolvedParameters {
   byName: Record<string, ResolvedParameter>;
 }
 
-const parameterCache = new Map<string, ResolvedParameters>();
-
-function parametersFor(rules: LoadedRules, regionCode: string, asOf: string): ResolvedParameters {
-  const key = `${rules.hash}|${asOf}|${regionCode}`;
-  let resolved = parameterCache.get(key);
-  if (resolved) return resolved;
-  resolved = { values: {}, flat: {}, byName: {} };
+function resolveParameters(rules: LoadedRules, regionCode: string, asOf: string): ResolvedParameters {
+  const resolved: ResolvedParameters = { values: {}, flat: {}, byName: {} };
   for (const parameter of rules.parameters.values()) {
     const r = resolveParameter(parameter, regionCode, asOf);
     if (!r) continue;
@@ -126,53 +124,170 @@ function parametersFor(rules: LoadedRules, regionCode: string, asOf: string): Re
     resolved.flat[r.name] = r.value;
     if (typeof r.value === 'object') for (const [k, v] of Object.entries(r.value)) resolved.flat[`${r.name}.${k}`] = v;
   }
-  if (parameterCache.size > 50_000) parameterCache.clear();
-  parameterCache.set(key, resolved);
   return resolved;
 }
 
-// ---------------------------------------------------------------- engines, one per rule set per thread
+/**
+ * A leaf of a rule as evaluate.ts reads it back: where the engine recorded it, and what the
+ * explanation says it was compared with (worked out once per engine, not per household).
+ */
+interface LeafPlan {
+  kind: 'leaf';
+  index: number;
+  fact: string;
+  operator: string;
+  /** The parameter's value in force, or the rule's own constant; undefined: no value in force. */
+  value: unknown;
+  parameter: ResolvedParameter | undefined;
+  /** The name of the parameter the leaf reads; null for a constant. */
+  parameterName: string | null;
+}
+
+type ConditionPlan =
+  | LeafPlan
+  | { kind: 'all' | 'any'; children: ConditionPlan[] }
+  | { kind: 'not'; child: ConditionPlan };
+
+interface RulePlan {
+  rule: CompiledRule;
+  condition: ConditionPlan;
+  /** `countFact`: the `<persons>Count` fact, unknown when the members cannot tell who counts. */
+  subBenefits: { benefit: CompiledSubBenefit; condition: ConditionPlan | null; countFact: string }[];
+  types: { type: CompiledMonitoringType; condition: ConditionPlan | null }[];
+}
+
+/** One rule set's engine for one set of parameters in force, and how its rules read it back. */
+interface Decider { engine: RuleEngine; plans: RulePlan[] }
+
+/** A rule set with rules in force for a household, in the order they are evaluated. */
+interface Step { ruleSet: LoadedRuleSet; decider: Decider; addition: { id: string; version: string } | null }
+
+/** Everything households of one region on one date share. */
+interface Setting {
+  params: ResolvedParameters;
+  steps: Step[];
+  /** Every parameter the rules in force read, by name, with its value in force. */
+  parameters: [string, ResolvedParameter][];
+}
+
+function planOf(c: CompiledCondition, engine: RuleEngine, params: ResolvedParameters): ConditionPlan {
+  if (c.kind === 'all' || c.kind === 'any') return { kind: c.kind, children: c.children.map((child) => planOf(child, engine, params)) };
+  if (c.kind === 'not') return { kind: 'not', child: planOf(c.child, engine, params) };
+  return {
+    kind: 'leaf', index: engine.leafIndex.get(c)!, fact: c.fact, operator: c.operator,
+    value: c.parameter ? params.flat[parameterFact(c.parameter)] : c.value,
+    parameter: c.parameter ? params.byName[c.parameter.name] : undefined,
+    parameterName: c.parameter ? c.parameter.name : null,
+  };
+}
+
+function leafParameters(c: CompiledCondition | null, out: Set<string>): void {
+  if (c === null) return;
+  if (c.kind === 'leaf') {
+    if (c.parameter) out.add(c.parameter.name);
+  } else if (c.kind === 'not') leafParameters(c.child, out);
+  else for (const child of c.children) leafParameters(child, out);
+}
 
 /**
- * Engines by the rules in force (two dates with the same rules share one), and the engine of each
- * rule set and date, looked up first because this runs for every household. Hot paths here
- * avoid closures created per household: under tsx every named closure also costs a
- * `defineProperty` for its name (esbuild keepNames), 1.5% of a profile.
+ * Deciders by rule set, rules in force and the parameters their conditions compare with (two
+ * dates with the same rules and values share one; a county has one or two sets of values).
  */
-const engines = new Map<string, RuleEngine>();
-const engineByDate = new WeakMap<LoadedRuleSet, Map<string, RuleEngine>>();
+const deciders = new Map<string, Decider>();
 
-function engineFor(rules: LoadedRules, ruleSet: LoadedRuleSet, asOf: string): RuleEngine {
-  let byDate = engineByDate.get(ruleSet);
-  let entry = byDate?.get(asOf);
-  if (entry) return entry;
-  const inForce = rulesInForce(ruleSet, asOf);
-  const key = `${rules.hash}|${ruleSet.id}|${inForce.map((r) => r.key).join(',')}`;
-  entry = engines.get(key);
-  if (!entry) {
-    entry = buildRuleEngine(inForce);
-    if (engines.size > 100) engines.clear();
-    engines.set(key, entry);
+function deciderFor(rules: LoadedRules, ruleSet: LoadedRuleSet, inForce: CompiledRule[], params: ResolvedParameters): Decider {
+  const read = new Set<string>();
+  for (const rule of inForce) {
+    leafParameters(rule.condition, read);
+    for (const s of rule.subBenefits) leafParameters(s.condition, read);
+    for (const t of rule.types) leafParameters(t.condition, read);
   }
-  if (!byDate) engineByDate.set(ruleSet, byDate = new Map());
-  if (byDate.size > 1000) byDate.clear();
-  byDate.set(asOf, entry);
-  return entry;
+  const values = [...read].sort().map((name) => [name, params.byName[name] ?? null]);
+  const key = `${rules.hash}|${ruleSet.id}|${inForce.map((r) => r.key).join(',')}|${JSON.stringify(values)}`;
+  let decider = deciders.get(key);
+  if (!decider) {
+    const engine = buildRuleEngine(inForce, params.flat);
+    decider = {
+      engine,
+      plans: inForce.map((rule) => ({
+        rule,
+        condition: planOf(rule.condition, engine, params),
+        subBenefits: rule.subBenefits.map((benefit) => ({
+          benefit, condition: benefit.condition && planOf(benefit.condition, engine, params), countFact: `${benefit.persons}Count`,
+        })),
+        types: rule.types.map((type) => ({ type, condition: type.condition && planOf(type.condition, engine, params) })),
+      })),
+    };
+    if (deciders.size > 100) deciders.clear();
+    deciders.set(key, decider);
+  }
+  return decider;
+}
+
+/**
+ * Settings by rules, date and region, looked up first because this runs for every household.
+ * Hot paths here avoid closures created per household: under tsx every named closure also
+ * costs a `defineProperty` for its name (esbuild keepNames), 1.5% of a profile.
+ */
+const settings = new WeakMap<LoadedRules, Map<string, Map<string, Setting>>>();
+let settingCount = 0;
+
+function settingFor(rules: LoadedRules, regionCode: string, asOf: string): Setting {
+  let byDate = settings.get(rules);
+  let byRegion = byDate?.get(asOf);
+  let setting = byRegion?.get(regionCode);
+  if (setting) return setting;
+  if (settingCount > 50_000) {
+    byDate?.clear();
+    byRegion = undefined;
+    settingCount = 0;
+  }
+  if (!byDate) settings.set(rules, byDate = new Map());
+  if (!byRegion) byDate.set(asOf, byRegion = new Map());
+
+  const params = resolveParameters(rules, regionCode, asOf);
+  const steps: Step[] = [];
+  const used = new Set<string>();
+  for (const ruleSet of ruleSetsFor(rules, regionCode)) {
+    const inForce = rulesInForce(ruleSet, asOf);
+    if (inForce.length === 0) continue;
+    for (const rule of inForce) for (const p of rule.parameters) used.add(p);
+    steps.push({
+      ruleSet, decider: deciderFor(rules, ruleSet, inForce, params),
+      addition: ruleSet !== rules.base ? { id: ruleSet.id, version: ruleSet.version } : null,
+    });
+  }
+  const parameters: [string, ResolvedParameter][] = [];
+  for (const name of [...used].sort()) {
+    const r = params.byName[name];
+    if (r) parameters.push([name, r]);
+  }
+  setting = { params, steps, parameters };
+  byRegion.set(regionCode, setting);
+  settingCount++;
+  return setting;
 }
 
 // ---------------------------------------------------------------- reading a result tree
 
-interface Judgement { result: Tri; conditions: ConditionResult[]; missing: Set<string> }
+/** `missing`: facts (and `parameter:` names) the result hangs on, in the order met; null for none yet. */
+interface Judgement { result: Tri; conditions: ConditionResult[]; missing: string[] | null }
 
-/** What the engine recorded for one household, and what the conditions are compared with. */
-interface Recorded { engine: RuleEngine; leaves: EngineLeaf[]; facts: HouseholdFacts; params: ResolvedParameters }
+function addMissing(out: Judgement, name: string): void {
+  if (out.missing === null) out.missing = [name];
+  else if (!out.missing.includes(name)) out.missing.push(name);
+}
 
-function judge(c: CompiledCondition, run: Recorded, out: Judgement): Tri {
-  if (c.kind === 'all' || c.kind === 'any') {
+function judge(c: ConditionPlan, leaves: EngineLeaf[], facts: Record<string, unknown>, out: Judgement): Tri {
+  if (c.kind === 'not') {
+    const r = judge(c.child, leaves, facts, out);
+    return r === null ? null : !r;
+  }
+  if (c.kind !== 'leaf') {
     let unknown = false;
     let decided: boolean | undefined;
     for (const child of c.children) {
-      const r = judge(child, run, out);
+      const r = judge(child, leaves, facts, out);
       if (r === null) unknown = true;
       else if (c.kind === 'all' && r === false) decided ??= false;
       else if (c.kind === 'any' && r === true) decided ??= true;
@@ -180,24 +295,20 @@ function judge(c: CompiledCondition, run: Recorded, out: Judgement): Tri {
     if (decided !== undefined) return decided;
     return unknown ? null : c.kind === 'all';
   }
-  if (c.kind === 'not') {
-    const r = judge(c.child, run, out);
-    return r === null ? null : !r;
-  }
-  const node = run.leaves[run.engine.leafIndex.get(c)!];
-  const factValue = node && 'factResult' in node ? node.factResult : run.facts.values[c.fact];
-  const resolved = c.parameter ? run.params.byName[c.parameter.name] : undefined;
-  const value = c.parameter ? run.params.flat[parameterFact(c.parameter)] : c.value;
+  const node = leaves[c.index];
+  const factValue = node && 'factResult' in node ? node.factResult : facts[c.fact];
+  const value = c.value;
   let result: Tri;
   if (factValue === undefined) {
-    out.missing.add(c.fact);
+    addMissing(out, c.fact);
     result = null;
   } else if (value === undefined) {
-    out.missing.add(`parameter:${c.parameter!.name}`);
+    addMissing(out, `parameter:${c.parameterName!}`);
     result = null;
   } else {
     result = typeof node?.result === 'boolean' ? node.result : null;
   }
+  const resolved = c.parameter;
   out.conditions.push({
     fact: c.fact, operator: c.operator, factValue: factValue === undefined ? null : factValue, value: value === undefined ? null : value,
     parameter: resolved ? { name: resolved.name, effectiveFrom: resolved.effectiveFrom, region: resolved.region } : null,
@@ -206,11 +317,16 @@ function judge(c: CompiledCondition, run: Recorded, out: Judgement): Tri {
   return result;
 }
 
-function judgeRule(c: CompiledCondition | null, run: Recorded): Judgement {
-  const out: Judgement = { result: true, conditions: [], missing: new Set() };
+function judgeRule(c: ConditionPlan | null, leaves: EngineLeaf[], facts: Record<string, unknown>): Judgement {
+  const out: Judgement = { result: true, conditions: [], missing: null };
   if (c === null) return out;
-  out.result = judge(c, run, out);
+  out.result = judge(c, leaves, facts, out);
   return out;
+}
+
+/** The facts the result hangs on, for a result that is unknown. */
+function missingOf(j: Judgement): string[] {
+  return j.result === null && j.missing !== null ? j.missing : [];
 }
 
 function and(a: Tri, b: Tri): Tri {
@@ -218,22 +334,39 @@ function and(a: Tri, b: Tri): Tri {
   return a === null || b === null ? null : true;
 }
 
-/** A counted member: its place in the list and its id. (A module function: see `engineFor`.) */
+/** A counted member: its place in the list and its id. */
 function memberRefs(members: readonly unknown[], indexes: number[]): MemberRef[] {
-  return indexes.map((i) => {
+  const refs: MemberRef[] = [];
+  for (const i of indexes) {
     const id = (members[i] as { id?: unknown } | undefined)?.id;
-    return { index: i, id: typeof id === 'string' ? id : null };
-  });
+    refs.push({ index: i, id: typeof id === 'string' ? id : null });
+  }
+  return refs;
 }
 
 const categoryStatus = (t: Tri): CategoryStatus => (t === true ? 'eligible' : t === false ? 'not-eligible' : 'undetermined');
 const checkStatus = (t: Tri): CheckStatus => (t === true ? 'fail' : t === false ? 'pass' : 'undetermined');
 
+/**
+ * A data check's reason with its `{fact}` placeholders filled in. The template is split once
+ * into text (even places) and fact names (odd places): `String.replace` with a callback per
+ * household was 1% of a run.
+ */
+const reasonParts = new Map<string, string[]>();
+
 function fillReason(template: string, values: Record<string, unknown>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const v = values[name];
-    return v === undefined || v === null ? '（未知）' : String(v);
-  });
+  let parts = reasonParts.get(template);
+  if (!parts) {
+    parts = template.split(/\{(\w+)\}/);
+    if (reasonParts.size > 1000) reasonParts.clear();
+    reasonParts.set(template, parts);
+  }
+  let text = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = values[parts[i]];
+    text += (v === undefined || v === null ? '（未知）' : String(v)) + parts[i + 1];
+  }
+  return text;
 }
 
 // ---------------------------------------------------------------- evaluation
@@ -249,8 +382,9 @@ export interface Evaluation { determination: Determination; facts: HouseholdFact
 export async function evaluateWithFacts(household: Partial<Household>, asOf: string, options: EvaluateOptions = {}): Promise<Evaluation> {
   const rules = options.rules ?? currentRules();
   const regionCode = typeof household.regionCode === 'string' ? household.regionCode : '';
-  const params = parametersFor(rules, regionCode, asOf);
-  const facts = computeFacts(household, asOf, params.values, options.context);
+  const setting = settingFor(rules, regionCode, asOf);
+  const facts = computeFacts(household, asOf, setting.params.values, options.context);
+  const values = facts.values;
   const members = Array.isArray(household.members) ? household.members : [];
 
   const determination: Determination = {
@@ -259,28 +393,24 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
     regionCode: regionCode || null,
     ruleSet: { id: rules.base.id, version: rules.base.version, hash: rules.hash },
     additions: [],
-    inPolicy: (facts.values.inPolicy as boolean | undefined) ?? null,
-    memberCount: facts.values.listedMemberCount as number,
+    inPolicy: (values.inPolicy as boolean | undefined) ?? null,
+    memberCount: values.listedMemberCount as number,
     categories: [],
     checks: [],
     monitoringCandidate: { candidate: false, type: null, status: 'not-in-force', missingFacts: [], conditions: [] },
     dataChecks: [],
     parameters: {},
   };
-  const usedParameters = new Set<string>();
   let monitoringSeen = false;
 
-  for (const ruleSet of ruleSetsFor(rules, regionCode)) {
-    const engine = engineFor(rules, ruleSet, asOf);
-    const inForce = engine.rules;
-    if (inForce.length === 0) continue;
-    if (ruleSet !== rules.base) determination.additions.push({ id: ruleSet.id, version: ruleSet.version });
-    const run: Recorded = { engine, leaves: await engine.run(facts.values, params.flat), facts, params };
+  for (const step of setting.steps) {
+    if (step.addition) determination.additions.push({ id: step.addition.id, version: step.addition.version });
+    const leaves = await step.decider.engine.run(values);
 
-    for (const rule of inForce) {
-      for (const p of rule.parameters) usedParameters.add(p);
-      const j = judgeRule(rule.condition, run);
-      const missingFacts = j.result === null ? [...j.missing] : [];
+    for (const plan of step.decider.plans) {
+      const rule = plan.rule;
+      const j = judgeRule(plan.condition, leaves, values);
+      const missingFacts = missingOf(j);
       if (rule.kind === 'category') {
         const status = categoryStatus(j.result);
         let persons: number | null = null;
@@ -291,19 +421,20 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
             persons = counted.length;
           } else if (status === 'not-eligible') persons = 0;
         }
-        const subBenefits = rule.subBenefits.map((s): SubBenefitResult => {
-          const sj = judgeRule(s.condition, run);
-          const who = membersWhere(facts.memberFlags[s.persons as MemberPredicateName]);
-          const holds = and(and(j.result, sj.result), who.length > 0 ? true : (facts.values[`${s.persons}Count`] === undefined ? null : false));
+        const subBenefits: SubBenefitResult[] = [];
+        for (const { benefit, condition, countFact } of plan.subBenefits) {
+          const sj = judgeRule(condition, leaves, values);
+          const who = membersWhere(facts.memberFlags[benefit.persons as MemberPredicateName]);
+          const holds = and(and(j.result, sj.result), who.length > 0 ? true : (values[countFact] === undefined ? null : false));
           const subStatus = categoryStatus(holds);
-          return {
-            id: s.id, name: s.name, status: subStatus,
+          subBenefits.push({
+            id: benefit.id, name: benefit.name, status: subStatus,
             persons: subStatus === 'eligible' ? who.length : subStatus === 'not-eligible' ? 0 : null,
             members: subStatus === 'eligible' ? memberRefs(members, who) : [],
-          };
-        });
+          });
+        }
         determination.categories.push({
-          id: rule.id, name: rule.name, status, persons, members: counted, missingFacts, conditions: j.conditions, subBenefits, ruleSet: ruleSet.id,
+          id: rule.id, name: rule.name, status, persons, members: counted, missingFacts, conditions: j.conditions, subBenefits, ruleSet: step.ruleSet.id,
         });
       } else if (rule.kind === 'check') {
         determination.checks.push({ id: rule.id, name: rule.name, status: checkStatus(j.result), missingFacts, conditions: j.conditions });
@@ -311,7 +442,7 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
         const status = checkStatus(j.result);
         determination.dataChecks.push({
           id: rule.id, name: rule.name, status, missingFacts, conditions: j.conditions,
-          reason: status === 'fail' && rule.reason ? fillReason(rule.reason, facts.values) : null,
+          reason: status === 'fail' && rule.reason ? fillReason(rule.reason, values) : null,
         });
       } else if (!monitoringSeen) {
         monitoringSeen = true;
@@ -321,12 +452,12 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
           missingFacts, conditions: j.conditions,
         };
         if (j.result === true) {
-          for (const t of rule.types) {
-            const tj = judgeRule(t.condition, run);
-            if (tj.result === true) { m.type = t.id; break; }
+          for (const { type, condition } of plan.types) {
+            const tj = judgeRule(condition, leaves, values);
+            if (tj.result === true) { m.type = type.id; break; }
             if (tj.result === null) {
               // Which type hangs on a missing fact: a candidate all the same, its type unknown.
-              m.missingFacts = [...tj.missing];
+              m.missingFacts = tj.missing ?? [];
               break;
             }
           }
@@ -335,9 +466,8 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
       }
     }
   }
-  for (const name of [...usedParameters].sort()) {
-    const r = params.byName[name];
-    if (r) determination.parameters[name] = { value: r.value, effectiveFrom: r.effectiveFrom, region: r.region };
+  for (const [name, r] of setting.parameters) {
+    determination.parameters[name] = { value: r.value, effectiveFrom: r.effectiveFrom, region: r.region };
   }
   return { determination, facts };
 }

@@ -8,13 +8,14 @@
  * care mode).
  */
 import type { Household, Member } from '../registry/household.types';
-import { ageOn } from './facts/age.fact';
+import { isRealDate, parseIdNumber } from '../registry/id-number';
+import { fullYears } from './facts/age.fact';
 import { countMembers } from './facts/count.fact';
 import { isChronic, isChronicSeriousOrDisabled, isDisabled, isSeriouslyIll, isSeverelyDisabled } from './facts/health.fact';
 import {
   amount, declaredMemberCountDiffers, flag, headCount, memberCount, membersOf, tekunCareOf,
 } from './facts/household.fact';
-import { duplicatePersonIds, invalidIdNumberCount, personIdsOf } from './facts/identity.fact';
+import { duplicatePersonIds, invalidIdNumberCount } from './facts/identity.fact';
 import { householdNetIncome, medicalBurden, netIncome, perCapitaNetIncome } from './facts/income.fact';
 import { isUninsured } from './facts/insurance.fact';
 import { isAbleToWork, isMicroloanEligibleMember } from './facts/labor.fact';
@@ -25,13 +26,16 @@ import { isDropout, isStudent, isVocationalStudent, type AgeRange } from './fact
 /** Parameter values in force for one household on one date, by parameter name. */
 export type ParameterValues = Readonly<Record<string, unknown>>;
 
-interface MemberContext { member: Partial<Member>; age: number | undefined; params: ParameterValues }
-
 interface MemberPredicate {
   description: string;
   /** Parameters the predicate reads; rules that use its count depend on them too. */
   parameters: readonly string[];
-  test(ctx: MemberContext): boolean | undefined;
+  /**
+   * The age-range parameter the test needs (laborAge …): while none is in force, or it is not a
+   * { min, max }, the predicate is unknown for every member.
+   */
+  range?: string;
+  test(member: Partial<Member>, age: number | undefined, range: AgeRange): boolean | undefined;
 }
 
 function range(value: unknown): AgeRange | undefined {
@@ -40,33 +44,26 @@ function range(value: unknown): AgeRange | undefined {
   return typeof min === 'number' && typeof max === 'number' ? { min, max } : undefined;
 }
 
-function withRange(name: string, test: (m: Partial<Member>, age: number | undefined, r: AgeRange) => boolean | undefined) {
-  return (ctx: MemberContext) => {
-    const r = range(ctx.params[name]);
-    return r === undefined ? undefined : test(ctx.member, ctx.age, r);
-  };
-}
-
 /**
  * Who a category or sub-benefit counts ("persons counted" in POLICY.md). Each predicate also
  * gives the household fact `<name>Count`.
  */
 export const memberPredicates = {
   all: { description: '全部家庭成员', parameters: [], test: () => true },
-  disabled: { description: '残疾人（残疾等级一至四级或健康状况为残疾）', parameters: [], test: (c) => isDisabled(c.member) },
-  severelyDisabled: { description: '重度残疾人（一级、二级）', parameters: [], test: (c) => isSeverelyDisabled(c.member) },
-  chronic: { description: '长期慢性病患者', parameters: [], test: (c) => isChronic(c.member) },
-  seriouslyIll: { description: '大病患者', parameters: [], test: (c) => isSeriouslyIll(c.member) },
-  chronicSeriousOrDisabled: { description: '慢性病、大病患者或残疾人', parameters: [], test: (c) => isChronicSeriousOrDisabled(c.member) },
-  student: { description: '在校生', parameters: [], test: (c) => isStudent(c.member) },
-  vocationalStudent: { description: '中职、高职在校生', parameters: [], test: (c) => isVocationalStudent(c.member) },
-  dropout: { description: '义务教育阶段辍学（未送教上门）', parameters: ['compulsorySchoolAge'], test: withRange('compulsorySchoolAge', isDropout) },
-  ableToWork: { description: '有劳动能力（普通或技能劳动力，劳动年龄内）', parameters: ['laborAge'], test: withRange('laborAge', isAbleToWork) },
+  disabled: { description: '残疾人（残疾等级一至四级或健康状况为残疾）', parameters: [], test: isDisabled },
+  severelyDisabled: { description: '重度残疾人（一级、二级）', parameters: [], test: isSeverelyDisabled },
+  chronic: { description: '长期慢性病患者', parameters: [], test: isChronic },
+  seriouslyIll: { description: '大病患者', parameters: [], test: isSeriouslyIll },
+  chronicSeriousOrDisabled: { description: '慢性病、大病患者或残疾人', parameters: [], test: isChronicSeriousOrDisabled },
+  student: { description: '在校生', parameters: [], test: isStudent },
+  vocationalStudent: { description: '中职、高职在校生', parameters: [], test: isVocationalStudent },
+  dropout: { description: '义务教育阶段辍学（未送教上门）', parameters: ['compulsorySchoolAge'], range: 'compulsorySchoolAge', test: isDropout },
+  ableToWork: { description: '有劳动能力（普通或技能劳动力，劳动年龄内）', parameters: ['laborAge'], range: 'laborAge', test: isAbleToWork },
   microloanEligibleMember: {
-    description: '可申请小额信贷的成员（普通或技能劳动力，借款年龄内）', parameters: ['microloan.age'],
-    test: withRange('microloan.age', isMicroloanEligibleMember),
+    description: '可申请小额信贷的成员（普通或技能劳动力，借款年龄内）', parameters: ['microloan.age'], range: 'microloan.age',
+    test: isMicroloanEligibleMember,
   },
-  uninsured: { description: '未参加基本医疗保险', parameters: [], test: (c) => isUninsured(c.member) },
+  uninsured: { description: '未参加基本医疗保险', parameters: [], test: isUninsured },
 } satisfies Record<string, MemberPredicate>;
 
 export type MemberPredicateName = keyof typeof memberPredicates;
@@ -137,21 +134,55 @@ export function computeFacts(household: Partial<Household>, asOf: string, params
   const members = membersOf(household);
   const listed = members.length;
   const count = memberCount(members);
-  const ages = members.map((m) => ageOn(m, asOf));
 
-  // One context per member, shared by every predicate: this runs for every member of every
-  // household of a county run.
-  const contexts: MemberContext[] = members.map((member, i) => ({ member, age: ages[i], params }));
-  const memberFlags = {} as Record<MemberPredicateName, (boolean | undefined)[]>;
-  for (const name of memberPredicateNames) {
-    const { test } = memberPredicates[name] as MemberPredicate;
-    memberFlags[name] = contexts.map(test);
+  // This runs for every member of every household of a county run: each ID number is parsed
+  // once, for the person key and, when the record has no usable birth date, the age (one
+  // `today` for the household, as `personIdsOf` takes it).
+  const today = new Date();
+  const ages: (number | undefined)[] = [];
+  const personIds: (string | undefined)[] = [];
+  for (const member of members) {
+    const parsed = parseIdNumber(member.idNumber, today);
+    personIds.push(parsed.valid ? parsed.personId : undefined);
+    const recorded = member.birthDate;
+    const birthDate = typeof recorded === 'string' && isRealDate(recorded) ? recorded : parsed.valid ? parsed.birthDate : undefined;
+    ages.push(birthDate === undefined || birthDate > asOf ? undefined : fullYears(birthDate, asOf));
+  }
+
+  // The predicates of `memberPredicates`, in its order, in one pass over the members (the flags
+  // of a predicate with a range are unknown while the range is not in force). Written out rather
+  // than looped over: a call through the table by name could not be inlined, and under tsx an
+  // imported function called by its import name goes through a module getter each time (such
+  // getters were ~5% of a determination's profile). test/eligibility/facts.test.ts checks the
+  // order and the answers against the table.
+  const P = memberPredicates;
+  const schoolAge = range(params[P.dropout.range]);
+  const laborAge = range(params[P.ableToWork.range]);
+  const loanAge = range(params[P.microloanEligibleMember.range]);
+  const memberFlags: Record<MemberPredicateName, (boolean | undefined)[]> = {
+    all: [], disabled: [], severelyDisabled: [], chronic: [], seriouslyIll: [], chronicSeriousOrDisabled: [],
+    student: [], vocationalStudent: [], dropout: [], ableToWork: [], microloanEligibleMember: [], uninsured: [],
+  };
+  for (let i = 0; i < listed; i++) {
+    const m = members[i];
+    const age = ages[i];
+    memberFlags.all.push(P.all.test());
+    memberFlags.disabled.push(P.disabled.test(m));
+    memberFlags.severelyDisabled.push(P.severelyDisabled.test(m));
+    memberFlags.chronic.push(P.chronic.test(m));
+    memberFlags.seriouslyIll.push(P.seriouslyIll.test(m));
+    memberFlags.chronicSeriousOrDisabled.push(P.chronicSeriousOrDisabled.test(m));
+    memberFlags.student.push(P.student.test(m));
+    memberFlags.vocationalStudent.push(P.vocationalStudent.test(m));
+    memberFlags.dropout.push(schoolAge === undefined ? undefined : P.dropout.test(m, age, schoolAge));
+    memberFlags.ableToWork.push(laborAge === undefined ? undefined : P.ableToWork.test(m, age, laborAge));
+    memberFlags.microloanEligibleMember.push(loanAge === undefined ? undefined : P.microloanEligibleMember.test(m, age, loanAge));
+    memberFlags.uninsured.push(P.uninsured.test(m));
   }
 
   const net = netIncome(household.income);
   const perCapita = perCapitaNetIncome(household.perCapitaNetIncome, net, listed);
   const monitoredOpenRisk = isMonitoredOpenRisk(household);
-  const personIds = personIdsOf(members);
   const duplicates = context.duplicatePersonIds ? [...context.duplicatePersonIds] : duplicatePersonIds(personIds, context.seenPersonIds);
 
   const values: Record<string, unknown> = {
@@ -181,9 +212,18 @@ export function computeFacts(household: Partial<Household>, asOf: string, params
     invalidIdNumberCount: invalidIdNumberCount(personIds),
     duplicatePersonCount: duplicates.length,
     memberCountDiffers: declaredMemberCountDiffers(household as Record<string, unknown>, listed),
+    // `<predicate>Count` for every member predicate but `all`, in the order of `memberPredicates`.
+    disabledCount: countMembers(memberFlags.disabled),
+    severelyDisabledCount: countMembers(memberFlags.severelyDisabled),
+    chronicCount: countMembers(memberFlags.chronic),
+    seriouslyIllCount: countMembers(memberFlags.seriouslyIll),
+    chronicSeriousOrDisabledCount: countMembers(memberFlags.chronicSeriousOrDisabled),
+    studentCount: countMembers(memberFlags.student),
+    vocationalStudentCount: countMembers(memberFlags.vocationalStudent),
+    dropoutCount: countMembers(memberFlags.dropout),
+    ableToWorkCount: countMembers(memberFlags.ableToWork),
+    microloanEligibleMemberCount: countMembers(memberFlags.microloanEligibleMember),
+    uninsuredCount: countMembers(memberFlags.uninsured),
   };
-  for (const name of memberPredicateNames) {
-    if (name !== 'all') values[`${name}Count`] = countMembers(memberFlags[name]);
-  }
   return { values, memberFlags, personIds, duplicatePersonIds: duplicates };
 }

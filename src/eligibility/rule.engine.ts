@@ -12,21 +12,26 @@
  *   evaluate.ts in three-valued logic, which the engine cannot do (a missing fact makes a rule
  *   undetermined, POLICY.md "Words"). Per household this is 36 engine conditions for the
  *   default set instead of 24 rules holding 80 conditions, and one rule result instead of 24.
- * - Facts and parameters are read by name, as the rule files write them, by the run's almanac
- *   (`HouseholdAlmanac`), from the household's precomputed fact object: one resolved promise per
+ * - Facts are read by name, as the rule files write them, by the run's almanac
+ *   (`HouseholdAlmanac`), from the household's precomputed fact object: one settled promise per
  *   fact, where the engine's own fact lookup took a JSONPath or a hashed cache key and a promise
- *   more per condition.
+ *   more per condition. Parameter values in force are written into the conditions when the
+ *   engine is built (one engine per set of values: `buildRuleEngine`).
  * - json-rules-engine deep-copies a rule's conditions into every RuleResult with the generic
  *   `clone` package (37% of CPU in PERF-NOTES.md, 27% in this project's profile): see
- *   `copyConditions` below.
+ *   `copyConditions` and `copyEngineRule` below.
+ * - Its four numeric operators are registered again with a cheaper, equivalent check of the fact
+ *   value (`numberValidator`); every other operator is the library's own.
  *
  * Measured step by step on the engine alone (default rules, 20k synthetic households, one
  * thread, a machine shared with other work): 24 rules as before, 3.3k households/s; one rule of
  * the 36 distinct conditions, 8.9k; facts read by the almanac, 10.6k; with the copy below, more
  * again. A whole determination (facts, engine, explanations) went from 2.4k to 9–13k households
- * per CPU-second; `npm run bench -- eligibility` prints the current figures.
+ * per CPU-second, then (parameters written into the conditions, the copy by shape, the numeric
+ * check, settled promises, one ID-number parse per member; issue 5) to about 21k in the same
+ * measurement; `npm run bench -- eligibility` prints the current figures.
  */
-import { Almanac, Engine } from 'json-rules-engine';
+import { Almanac, Engine, Operator, Rule, type RuleResult as RuleResultLike } from 'json-rules-engine';
 import type { CompiledCondition, CompiledRule } from './ruleset.loader';
 
 // ---------------------------------------------------------------- the copy into each RuleResult
@@ -72,7 +77,8 @@ const LibraryRuleResult = ruleResultModule.default;
 if (!LibraryRuleResult.isCopyingConditionsOnly) {
   const RuleResult = function RuleResult(this: any, conditions: unknown, event: unknown, priority: unknown, name: unknown): any {
     try {
-      this.conditions = copyConditions(conditions);
+      const copy = (conditions as { [RULE_COPY]?: (c: unknown) => unknown } | null)?.[RULE_COPY];
+      this.conditions = copy ? copy(conditions) : copyConditions(conditions);
       this.event = copyConditions(event);
     } catch (err) {
       // Not plain data, or (never from JSON) circular: the library's own copy handles both.
@@ -88,7 +94,104 @@ if (!LibraryRuleResult.isCopyingConditionsOnly) {
   ruleResultModule.default = RuleResult;
 }
 
+// ---------------------------------------------------------------- the copy of this module's rule
+
+/**
+ * The one rule an engine of this module holds has a known shape: an `all` Condition whose
+ * children are leaf Conditions with `fact`, `operator`, `value` and `priority` (checked when the
+ * engine is built). Its copy into each RuleResult is made by constructors of that shape, with
+ * the Condition prototype, rather than key by key: the same objects, a fraction of the work
+ * (the generic copy above was 7% of a determination's CPU). A `value` that is not a primitive
+ * (the list of an `in`) is still copied by `copyConditions`. The rule carries its copier under
+ * a symbol, which neither `clone` nor `copyConditions` (own enumerable string keys) looks at.
+ */
+const RULE_COPY = Symbol('copy of an engine rule of rule.engine.ts');
+
+interface LeafShape { fact: string; operator: string; value: unknown; priority: number }
+
+const LeafCopy = function LeafCopy(this: LeafShape, from: LeafShape) {
+  this.fact = from.fact;
+  this.operator = from.operator;
+  const value = from.value;
+  this.value = value !== null && typeof value === 'object' ? copyConditions(value) : value;
+  this.priority = from.priority;
+} as unknown as new (from: LeafShape) => LeafShape;
+LeafCopy.prototype = conditionPrototype;
+
+interface AllShape { all: LeafShape[]; operator: string; priority: number }
+
+const AllCopy = function AllCopy(this: AllShape, from: AllShape, all: LeafShape[]) {
+  this.all = all;
+  this.operator = from.operator;
+  this.priority = from.priority;
+} as unknown as new (from: AllShape, all: LeafShape[]) => AllShape;
+AllCopy.prototype = conditionPrototype;
+
+function copyEngineRule(from: AllShape): AllShape {
+  const leaves = from.all;
+  const all: LeafShape[] = [];
+  for (let i = 0; i < leaves.length; i++) all.push(new LeafCopy(leaves[i]));
+  return new AllCopy(from, all);
+}
+
+/** Marks `conditions` (the rule's root Condition) for `copyEngineRule` once its shape is checked. */
+function markForCopy(conditions: unknown): void {
+  const sameKeys = (o: object, keys: string[]) => {
+    const own = Object.keys(o);
+    return Object.getPrototypeOf(o) === conditionPrototype && own.length === keys.length && keys.every((k) => own.includes(k));
+  };
+  const root = conditions as AllShape;
+  if (!sameKeys(root, ['all', 'operator', 'priority']) || !Array.isArray(root.all)) return;
+  if (!root.all.every((leaf) => sameKeys(leaf, ['fact', 'operator', 'value', 'priority']))) return;
+  Object.defineProperty(root, RULE_COPY, { value: copyEngineRule, enumerable: false });
+}
+
+// ---------------------------------------------------------------- operators
+
+/**
+ * json-rules-engine's own four numeric comparisons, with the same callbacks and a validator that
+ * gives the same answer sooner: the library's `Number.parseFloat(x).toString() !== 'NaN'`
+ * formats and re-parses every number (3% of a determination's CPU). For a number it is true
+ * exactly when the number is not NaN (Infinity included); anything else goes through the
+ * library's own test.
+ */
+function numberValidator(factValue: unknown): boolean {
+  if (typeof factValue === 'number') return factValue === factValue;
+  return Number.parseFloat(factValue as string).toString() !== 'NaN';
+}
+
+const numericOperators = [
+  new Operator('lessThan', (a: any, b: any) => a < b, numberValidator),
+  new Operator('lessThanInclusive', (a: any, b: any) => a <= b, numberValidator),
+  new Operator('greaterThan', (a: any, b: any) => a > b, numberValidator),
+  new Operator('greaterThanInclusive', (a: any, b: any) => a >= b, numberValidator),
+];
+
 // ---------------------------------------------------------------- engines
+
+/**
+ * Settled promises of the values facts and conditions mostly hold (flags, small counts), made
+ * once: json-rules-engine asks the almanac for a promise per value it compares, and a settled
+ * promise can be awaited by any number of runs.
+ */
+const SETTLED_TRUE = Promise.resolve(true);
+const SETTLED_FALSE = Promise.resolve(false);
+const SETTLED_UNDEFINED = Promise.resolve(undefined);
+const SETTLED_NULL = Promise.resolve(null);
+const SETTLED_COUNTS = Array.from({ length: 64 }, (_, n) => Promise.resolve(n));
+
+function promised(value: unknown): Promise<any> {
+  switch (typeof value) {
+    case 'boolean': return value ? SETTLED_TRUE : SETTLED_FALSE;
+    case 'undefined': return SETTLED_UNDEFINED;
+    case 'number': return value >= 0 && value < 64 && Number.isInteger(value) && !Object.is(value, -0) ? SETTLED_COUNTS[value] : Promise.resolve(value);
+    default: return value === null ? SETTLED_NULL : Promise.resolve(value);
+  }
+}
+
+// Not in the library's type declarations; almanac.js has it (a condition's `value`: a constant,
+// or `{ fact }` to read one).
+const libraryGetValue = (Almanac.prototype as unknown as { getValue(value: unknown): Promise<any> }).getValue;
 
 /**
  * The almanac of one run answers every fact from the household's precomputed fact object, then
@@ -105,7 +208,13 @@ class HouseholdAlmanac extends Almanac {
   override factValue(factId: string, params?: Record<string, any>, path?: string): Promise<any> {
     if (path) return super.factValue(factId, params, path);
     const value = this.facts[factId];
-    return Promise.resolve(value !== undefined || !(factId in this.parameters) ? value : this.parameters[factId]);
+    return promised(value !== undefined || !(factId in this.parameters) ? value : this.parameters[factId]);
+  }
+
+  /** A condition's own value (a parameter's is written into the condition): as the library does. */
+  getValue(value: unknown): Promise<any> {
+    if (value !== null && typeof value === 'object') return libraryGetValue.call(this, value);
+    return promised(value);
   }
 }
 
@@ -125,7 +234,7 @@ export interface RuleEngine {
   /** Each leaf of those rules → the index of its engine condition. */
   leafIndex: Map<CompiledCondition, number>;
   /** Runs the engine for one household; resolves with one recorded condition per index. */
-  run(facts: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, unknown>>): Promise<EngineLeaf[]>;
+  run(facts: Readonly<Record<string, unknown>>): Promise<EngineLeaf[]>;
 }
 
 function leavesOf(c: CompiledCondition | null, out: Leaf[]): void {
@@ -135,8 +244,23 @@ function leavesOf(c: CompiledCondition | null, out: Leaf[]): void {
   else for (const child of c.children) leavesOf(child, out);
 }
 
-/** Builds the engine for `rules` (the rules of one rule set in force on one date). */
-export function buildRuleEngine(rules: CompiledRule[]): RuleEngine {
+/** A parameter's value written into a condition: numbers, text and flags (and none in force). */
+function isInlined(value: unknown): boolean {
+  return value === undefined || value === null || typeof value !== 'object';
+}
+
+/**
+ * Builds the engine for `rules` (the rules of one rule set in force on one date) and the
+ * parameter values in force (flat names as the engine reads them: dibaoLine, laborAge.min …).
+ *
+ * A condition that compares with a parameter gets the parameter's value written into it
+ * (`value: 7200` rather than `value: { fact: 'dibaoLine' }`): json-rules-engine then compares
+ * with a constant instead of asking the almanac for one more fact per condition. An engine
+ * therefore serves one set of parameter values; evaluate.ts keeps one per set in use (a county
+ * has one or two) and names the parameter, its value and its date in the explanation itself, as
+ * it always did: the engine never recorded where the value came from.
+ */
+export function buildRuleEngine(rules: CompiledRule[], parameters: Readonly<Record<string, unknown>> = {}): RuleEngine {
   const leaves: Leaf[] = [];
   for (const rule of rules) {
     leavesOf(rule.condition, leaves);
@@ -145,19 +269,26 @@ export function buildRuleEngine(rules: CompiledRule[]): RuleEngine {
   }
   const leafIndex = new Map<CompiledCondition, number>();
   const byKey = new Map<string, number>();
-  const conditions: { fact: string; operator: string; value: unknown }[] = [];
+  // Every condition has the same priority, so json-rules-engine evaluates all of them (see the
+  // head of this file); giving it explicitly spares the library a fact lookup per condition.
+  const conditions: { fact: string; operator: string; value: unknown; priority: number }[] = [];
   const householdFacts = new Set<string>();
   const parameterFacts = new Set<string>();
   for (const leaf of leaves) {
-    const value = leaf.parameter ? { fact: parameterFact(leaf.parameter) } : leaf.value;
-    const key = JSON.stringify([leaf.fact, leaf.operator, value]);
+    let value: unknown = leaf.value;
+    if (leaf.parameter) {
+      const name = parameterFact(leaf.parameter);
+      value = isInlined(parameters[name]) ? parameters[name] : { fact: name };
+      parameterFacts.add(name);
+    }
+    // `undefined` (a parameter not in force) is kept apart from every value JSON can spell.
+    const key = JSON.stringify([leaf.fact, leaf.operator, value === undefined ? { undefined: true } : value]);
     let index = byKey.get(key);
     if (index === undefined) {
       index = conditions.length;
       byKey.set(key, index);
-      conditions.push({ fact: leaf.fact, operator: leaf.operator, value });
+      conditions.push({ fact: leaf.fact, operator: leaf.operator, value, priority: 1 });
       householdFacts.add(leaf.fact);
-      if (leaf.parameter) parameterFacts.add(parameterFact(leaf.parameter));
     }
     leafIndex.set(leaf, index);
   }
@@ -166,27 +297,44 @@ export function buildRuleEngine(rules: CompiledRule[]): RuleEngine {
     if (parameterFacts.has(name)) throw new Error(`${name} is both a fact and a parameter`);
   }
   const engine = new Engine([], { allowUndefinedFacts: true });
-  engine.addRule({ name: 'conditions', conditions: { all: conditions as any }, event: { type: 'conditions' } });
+  for (const operator of numericOperators) engine.addOperator(operator);
+  const rule = new Rule({ name: 'conditions', conditions: { all: conditions as any }, event: { type: 'conditions' } });
+  markForCopy(rule.conditions);
+  engine.addRule(rule);
 
   /**
    * json-rules-engine keeps one `status` per Engine, and a run that finishes marks it FINISHED,
    * which stops every other run still in progress on the same Engine: overlapping runs gave
    * households with no eligible category (seen in the export's batch pipeline). Runs on one
    * Engine are therefore chained; parallelism comes from worker threads, each with its own.
+   * A run asked for while none is in progress (the usual case: one household at a time) starts
+   * at once.
    */
+  let inProgress = 0;
   let tail: Promise<unknown> = Promise.resolve();
-  const runOnce = async (facts: Readonly<Record<string, unknown>>, parameters: Readonly<Record<string, unknown>>): Promise<EngineLeaf[]> => {
-    const almanac = new HouseholdAlmanac(facts, parameters);
-    const { results, failureResults } = await engine.run({}, { almanac });
-    const result = results[0] ?? failureResults[0];
-    return (result.conditions as unknown as { all: EngineLeaf[] }).all;
+  const finished = (run: { results: RuleResultLike[]; failureResults: RuleResultLike[] }): EngineLeaf[] => {
+    inProgress--;
+    return recorded(run);
   };
+  const failed = (err: unknown): never => {
+    inProgress--;
+    throw err;
+  };
+  const runOnce = (facts: Readonly<Record<string, unknown>>): Promise<EngineLeaf[]> =>
+    engine.run({}, { almanac: new HouseholdAlmanac(facts, parameters) }).then(finished, failed);
   return {
     rules, leafIndex,
-    run(facts, parameters) {
-      const result = tail.then(() => runOnce(facts, parameters), () => runOnce(facts, parameters));
-      tail = result.catch(() => undefined);
+    run(facts) {
+      const result = inProgress === 0 ? runOnce(facts) : tail.then(() => runOnce(facts), () => runOnce(facts));
+      inProgress++;
+      tail = result;
       return result;
     },
   };
+}
+
+/** The recorded conditions of the run's one rule result. */
+function recorded({ results, failureResults }: { results: RuleResultLike[]; failureResults: RuleResultLike[] }): EngineLeaf[] {
+  const result = results[0] ?? failureResults[0];
+  return (result.conditions as unknown as { all: EngineLeaf[] }).all;
 }

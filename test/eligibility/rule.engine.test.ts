@@ -19,10 +19,13 @@ function leaves(c: CompiledCondition | null): Extract<CompiledCondition, { kind:
  * 2. Every condition is decided and recorded, even when an earlier one already fails: the
  *    explanation needs each fact value (json-rules-engine only short-circuits between priorities).
  * 3. Each run records into its own copy: a later run does not change what an earlier one returned.
- * 4. Parameters are read by name from the parameters in force, as the rule files write them.
+ * 4. The parameters in force are written into the conditions that compare with them; a parameter
+ *    not in force leaves nothing to compare with. Engines built for other values are separate.
+ * 5. The numeric operators answer as json-rules-engine's own, for every kind of fact value.
+ * 6. Overlapping runs on one engine are chained, each with its own facts.
  */
 describe('the rule engine', () => {
-  const engine = buildRuleEngine(inForce);
+  const engine = buildRuleEngine(inForce, { dibaoLine: 7200, monitoringLine: 7500 });
   const allLeaves = inForce.flatMap((r) => [r.condition, ...r.subBenefits.map((s) => s.condition), ...r.types.map((t) => t.condition)].flatMap(leaves));
 
   it('decides a condition that several rules share once (CASE 1)', () => {
@@ -33,7 +36,7 @@ describe('the rule engine', () => {
   });
 
   it('records every condition with its fact value, the value compared with and the result (CASES 2, 4)', async () => {
-    const recorded = await engine.run({ inPolicy: false, perCapitaNetIncome: 5000, headCount: 1 }, { dibaoLine: 7200, monitoringLine: 7500 });
+    const recorded = await engine.run({ inPolicy: false, perCapitaNetIncome: 5000, headCount: 1 });
     const size = new Set(engine.leafIndex.values()).size;
     expect(recorded).to.have.length(size);
     for (const leaf of recorded) expect(leaf).to.have.property('result').that.is.a('boolean');
@@ -47,11 +50,50 @@ describe('the rule engine', () => {
   });
 
   it('gives each run its own record (CASE 3)', async () => {
-    const first = await engine.run({ inPolicy: true }, {});
-    const second = await engine.run({ inPolicy: false }, {});
+    const first = await engine.run({ inPolicy: true });
+    const second = await engine.run({ inPolicy: false });
     const i = engine.leafIndex.get(allLeaves.find((l) => l.fact === 'inPolicy' && l.value === true)!)!;
     expect(first[i]).to.include({ factResult: true, result: true });
     expect(second[i]).to.include({ factResult: false, result: false });
+  });
+
+  it('compares with the parameter values it was built for, and with nothing for one not in force (CASE 4)', async () => {
+    const dibao = allLeaves.find((l) => l.fact === 'perCapitaNetIncome' && l.parameter?.name === 'dibaoLine')!;
+    const lower = buildRuleEngine(inForce, { dibaoLine: 4000, monitoringLine: 7500 });
+    const none = buildRuleEngine(inForce, { monitoringLine: 7500 });
+    const facts = { perCapitaNetIncome: 5000 };
+    const [a, b, c] = [await engine.run(facts), await lower.run(facts), await none.run(facts)];
+    expect(a[engine.leafIndex.get(dibao)!]).to.include({ valueResult: 7200, result: true });
+    expect(b[lower.leafIndex.get(dibao)!]).to.include({ valueResult: 4000, result: false });
+    expect(c[none.leafIndex.get(dibao)!]).to.include({ valueResult: undefined, result: false });
+  });
+
+  it('answers the numeric operators as json-rules-engine\'s own do (CASE 5)', async () => {
+    const factValues: unknown[] = [0, -0, 3, 2.5, -1, 1e21, NaN, Infinity, -Infinity, '3', '3abc', 'abc', '', true, false, null, undefined, [5], [], {}, 64, 63];
+    const operators = ['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive'];
+    const library = new Engine([], { allowUndefinedFacts: true });
+    library.addRule({
+      name: 'library', event: { type: 'x' },
+      conditions: { all: operators.map((operator) => ({ fact: 'x', operator, value: 3, priority: 1 })) },
+    });
+    const ours = buildRuleEngine([{
+      ...inForce[0], key: 'numeric@test', subBenefits: [], types: [],
+      condition: { kind: 'all', children: operators.map((operator) => ({ kind: 'leaf' as const, fact: 'x', operator, value: 3, parameter: null })) },
+    }]);
+    for (const x of factValues) {
+      const { results, failureResults } = await library.run({ x });
+      const expected = ((results[0] ?? failureResults[0]).conditions as unknown as { all: { result: boolean }[] }).all.map((c) => c.result);
+      const got = (await ours.run({ x })).map((c) => c.result);
+      expect(got, String(x)).to.deep.equal(expected);
+    }
+  });
+
+  it('chains overlapping runs, each deciding its own household (CASE 6)', async () => {
+    const i = engine.leafIndex.get(allLeaves.find((l) => l.fact === 'inPolicy' && l.value === true)!)!;
+    const runs = await Promise.all([true, false, undefined, true].map((inPolicy) => engine.run({ inPolicy })));
+    expect(runs.map((r) => r[i].result)).to.deep.equal([true, false, false, true]);
+    expect(runs.map((r) => r[i].factResult)).to.deep.equal([true, false, undefined, true]);
+    expect(new Set(runs).size).to.equal(4);
   });
 
   it('leaves json-rules-engine\'s own copy to anything that is not plain data', async () => {

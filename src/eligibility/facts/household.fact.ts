@@ -24,7 +24,9 @@ export function memberCount(members: readonly unknown[]): number | undefined {
 }
 
 export function headCount(members: readonly Partial<Member>[]): number {
-  return members.filter((m) => m.relation === 'head').length;
+  let heads = 0;
+  for (const m of members) if (m.relation === 'head') heads++;
+  return heads;
 }
 
 /**

@@ -10,7 +10,9 @@ import { parseIdNumber } from '../../registry/id-number';
  * records loaded before validation existed.
  */
 export function invalidIdNumberCount(personIds: readonly (string | undefined)[]): number {
-  return personIds.filter((id) => id === undefined).length;
+  let invalid = 0;
+  for (const id of personIds) if (id === undefined) invalid++;
+  return invalid;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Income facts (POLICY.md "Words": net income, per-capita net income).
  */
 
-const COMPONENTS = ['wage', 'business', 'transfer', 'property'] as const;
+/** The income components, then the production costs that are taken off them. */
+const FIELDS = ['wage', 'business', 'transfer', 'property', 'productionCost'] as const;
 
 function amount(value: unknown): number | null | undefined {
   if (value === null || value === undefined) return null;
@@ -20,7 +21,7 @@ export function netIncome(income: unknown): number | undefined {
   const record = income as Record<string, unknown>;
   let recorded = false;
   let total = 0;
-  for (const key of [...COMPONENTS, 'productionCost'] as const) {
+  for (const key of FIELDS) {
     const value = amount(record[key]);
     if (value === undefined) return undefined;
     if (value === null) continue;

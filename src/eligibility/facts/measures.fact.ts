@@ -16,7 +16,9 @@ export function inForceOn(entry: Dated, asOf: string): boolean {
 
 export function countInForce(entries: unknown, asOf: string): number {
   if (!Array.isArray(entries)) return 0;
-  return entries.filter((e) => e !== null && typeof e === 'object' && inForceOn(e as Dated, asOf)).length;
+  let count = 0;
+  for (const e of entries) if (e !== null && typeof e === 'object' && inForceOn(e as Dated, asOf)) count++;
+  return count;
 }
 
 /** Full calendar months from `from` to `to` (2024-01-31 → 2024-02-29 is 0; → 2024-03-01 is 1). */

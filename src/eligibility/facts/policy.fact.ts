@@ -3,9 +3,14 @@
  * household whose risk is not eliminated.
  */
 import type { Household } from '../../registry/household.types';
-import { householdStatus, isCode, monitoringType } from '../../registry/vocabulary';
+import { householdStatus, monitoringType } from '../../registry/vocabulary';
 
 const IN_POLICY_STATUSES = new Set(['poor', 'exited-supported', 'returned']);
+
+// The codes as a Set, read once from the vocabulary: this runs for every member (or household)
+// of a run, where `isCode` searched the list through two module bindings per call.
+const STATUS: ReadonlySet<unknown> = new Set(householdStatus.codes);
+const MONITORING_TYPE: ReadonlySet<unknown> = new Set(monitoringType.codes);
 
 /** 防返贫监测对象 of any kind (its risk open or eliminated); the 两不愁三保障 checks cover them. */
 export function isMonitored(household: Partial<Household>): boolean | undefined {
@@ -13,7 +18,7 @@ export function isMonitored(household: Partial<Household>): boolean | undefined 
   if (m === null || m === undefined) return false;
   if (typeof m !== 'object') return undefined;
   if (m.type === null || m.type === undefined) return false;
-  return isCode(monitoringType, m.type) ? true : undefined;
+  return typeof m.type === 'string' && MONITORING_TYPE.has(m.type) ? true : undefined;
 }
 
 /** Monitored with the risk not eliminated. */
@@ -27,7 +32,7 @@ export function isMonitoredOpenRisk(household: Partial<Household>): boolean | un
 export function isInPolicy(household: Partial<Household>): boolean | undefined {
   const openRisk = isMonitoredOpenRisk(household);
   if (openRisk === true) return true;
-  if (!isCode(householdStatus, household.status)) return undefined;
+  if (typeof household.status !== 'string' || !STATUS.has(household.status)) return undefined;
   if (IN_POLICY_STATUSES.has(household.status)) return true;
   return openRisk === false ? false : undefined;
 }

@@ -2,17 +2,23 @@
  * Schooling predicates (POLICY.md "Words": student, dropout; "Sub-benefits": 雨露计划).
  */
 import type { Member } from '../../registry/household.types';
-import { isCode, schooling, studentSchooling, type Schooling } from '../../registry/vocabulary';
+import { schooling, studentSchooling, type Schooling } from '../../registry/vocabulary';
 
 export interface AgeRange { min: number; max: number }
 
+// The codes as a Set, read once from the vocabulary: this runs for every member (or household)
+// of a run, where `isCode` searched the list through two module bindings per call.
+const SCHOOLING: ReadonlySet<unknown> = new Set(schooling.codes);
+const STUDENT_SCHOOLING: ReadonlySet<unknown> = new Set(studentSchooling);
+
 function schoolingOf(member: Partial<Member>): Schooling | undefined {
-  return isCode(schooling, member.schooling) ? member.schooling : undefined;
+  const s = member.schooling;
+  return typeof s === 'string' && SCHOOLING.has(s) ? s : undefined;
 }
 
 export function isStudent(member: Partial<Member>): boolean | undefined {
   const s = schoolingOf(member);
-  return s === undefined ? undefined : studentSchooling.includes(s);
+  return s === undefined ? undefined : STUDENT_SCHOOLING.has(s);
 }
 
 /** 雨露计划 covers 中职 and 高职 students. */
