@@ -4,7 +4,7 @@
 // it; mingo then applies the full filter.
 import { type Doc, isPlainObject, valueKey } from './keys';
 import { Index, type IndexSpec, duplicateKeyError } from './indexes';
-import { decode, decodeOnce, forget, remember } from './decoded';
+import { decode, decodeOnce, forget, relate, remember } from './decoded';
 import { type PathLevel, compilePaths, pickPaths } from './bson-raw';
 import { filterFields } from './query';
 import { DocStore } from './doc-store';
@@ -77,7 +77,8 @@ export class Collection {
     }
     if (after) {
       this.docs.set(id, after);
-      if (afterDoc) remember(after, afterDoc);
+      // An update's document is likely read again soon; an inserted one is not (decoded.ts `relate`).
+      if (afterDoc) (before ? remember : relate)(after, afterDoc);
       if (this.indexes.length > 0) {
         const doc = afterDoc ?? this.indexView(after);
         for (const index of this.indexes) index.add(id, doc);

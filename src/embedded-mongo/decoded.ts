@@ -46,6 +46,16 @@ export function remember(raw: Buffer, doc: Doc): void {
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as Buffer);
 }
 
+/**
+ * Record that `doc` is the decoded form of `raw` without caching it: a new document is written
+ * far more often than read back at once (a county run inserts 100k results), and caching each
+ * one pushed the hot documents out and kept 4096 decoded results alive for the garbage
+ * collector to move and mark.
+ */
+export function relate(raw: Buffer, doc: Doc): void {
+  bytesOf.set(doc, raw);
+}
+
 /** Drop replaced or deleted bytes from the LRU. */
 export function forget(raw: Buffer): void {
   cache.delete(raw);
