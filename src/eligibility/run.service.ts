@@ -14,7 +14,7 @@ import { safeCellValue, TEXT_FORMAT } from '../ledger/cell';
 import { isWithinAny, regionPrefix } from '../regions/region-code';
 import { maskIdNumber } from '../registry/id-number';
 import { databaseUri } from '../db/connect';
-import { householdCursor, householdVillages, listHouseholds } from '../registry/household.service';
+import { countHouseholds, householdCursor, householdVillages } from '../registry/household.service';
 import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
@@ -43,7 +43,10 @@ const VILLAGES_PER_WORKER = 2;
 const PROGRESS_EVERY_MS = 500;
 
 export interface RunOptions {
-  /** Worker threads; default one for a large region, none for a small one. */
+  /**
+   * Worker threads; by default one per core (two to four) for a region of 5,000 households or
+   * more, none for a smaller one, and none when the database address is not known here.
+   */
   workers?: number;
   onProgress?(progress: { done: number; total: number; rate: number }): void;
 }
@@ -192,7 +195,8 @@ export async function executeRun(id: string, options: RunOptions = {}): Promise<
   try {
     if (rules.hash !== run.ruleSet.hash) throw new Error('the rules changed since the run was created; start a new run');
     const actor: Actor = { userId: run.createdBy.userId, username: run.createdBy.username, role: run.createdBy.role, regionCodes: run.scope };
-    const { total } = await listHouseholds(actor, { regionCode: run.regionCode, page: 1, limit: 1 });
+    // A count only: the first page of a list would sort the whole region to find it.
+    const total = await countHouseholds(actor, { regionCode: run.regionCode });
     const started = Date.now();
     const uri = databaseUri();
     const workers = uri ? options.workers ?? (total >= WORKER_THRESHOLD ? WORKERS : 0) : 0;

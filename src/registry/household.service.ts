@@ -185,6 +185,11 @@ export async function* householdCursor(actor: Actor, filter: { regionCode?: stri
   }
 }
 
+/** How many of the actor's households are under `regionCode` (a run's total, before it starts). */
+export async function countHouseholds(actor: Actor, filter: { regionCode?: string } = {}): Promise<number> {
+  return HouseholdModel.countDocuments(scoped(actor, {}, filter.regionCode)).setOptions(safe);
+}
+
 /**
  * The villages that hold the actor's households under `regionCode`, sorted. A household always
  * sits on a village (household.permissions.ts), so a region's households are the union of its
