@@ -98,6 +98,15 @@ export function duplicatesSeen(household: Household, seen: Set<string>): string[
   return duplicates;
 }
 
+/**
+ * A stored result as inserted: `_id` first, so that the embedded engine stores the bytes it was
+ * sent as they are, where an id the driver appends last makes it decode and encode every
+ * result again.
+ */
+export function resultDocument(runId: mongoose.Types.ObjectId, result: StoredResult): Record<string, unknown> {
+  return { _id: new mongoose.Types.ObjectId(), runId, ...result };
+}
+
 /** Households per insert of results. */
 const RESULT_BATCH = 250;
 
@@ -124,8 +133,7 @@ export async function evaluateVillage(rules: LoadedRules, asOf: string, request:
   for await (const household of householdCursor(request.actor, { regionCode: request.village })) {
     const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicatesSeen(household, seen) } });
     summary.add(determination);
-    // `_id` first: the embedded engine then stores the bytes it was sent as they are.
-    docs.push({ _id: new mongoose.Types.ObjectId(), runId, ...storedResult(determination, householdFindings(household, determination, facts), templates) });
+    docs.push(resultDocument(runId, storedResult(determination, householdFindings(household, determination, facts), templates)));
     if (docs.length >= RESULT_BATCH) await flush();
   }
   await flush();

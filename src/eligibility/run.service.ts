@@ -19,7 +19,7 @@ import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
-import { duplicatesSeen, evaluateRunBatch, type SummaryCounters, type WorkItem } from './evaluate.worker';
+import { duplicatesSeen, evaluateRunBatch, resultDocument, type SummaryCounters, type WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
 import { ResultModel, RunModel } from './run.model';
 import { currentRules, rulesInForce, type LoadedRules } from './ruleset.loader';
@@ -149,9 +149,7 @@ async function runHere(job: RunJob): Promise<void> {
   const store = async () => {
     const { results, summary } = await evaluateRunBatch(job.rules, job.asOf, batch, prefix);
     batch = [];
-    // `_id` first: the embedded engine then stores the bytes it was sent as they are, where an
-    // id the driver appends last makes it decode and encode every result again.
-    const docs = results.map((r) => ({ _id: new mongoose.Types.ObjectId(), runId: job.runId, ...r }));
+    const docs = results.map((r) => resultDocument(job.runId, r));
     if (docs.length > 0) await ResultModel.collection.insertMany(docs, { ordered: false });
     await job.progress(docs.length, summary);
   };

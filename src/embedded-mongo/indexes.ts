@@ -94,7 +94,8 @@ export class Index {
     }
     if (this.sparse && !anyPresent) return null;
     const firstKeys = this.prefix ? [...new Set(perField[0].map(valueKey))] : [];
-    const pairKeys = this.pairs ? [...new Set(perField[0].flatMap((a) => perField[1].map((b) => valueKey(a) + SEP + valueKey(b))))] : [];
+    // A two-field unique index's pairs are its whole keys (`map`), computed below.
+    const pairKeys = this.pairs && this.pairs !== this.map ? [...new Set(perField[0].flatMap((a) => perField[1].map((b) => valueKey(a) + SEP + valueKey(b))))] : [];
     if (this.prefix && !this.unique) {
       // Queries are planned on an index's first field or first two (`lookupFirst`, `lookupPair`),
       // and only a unique index is checked on whole keys: a non-unique compound index keeps

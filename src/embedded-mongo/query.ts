@@ -366,6 +366,11 @@ function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpe
   const project = compileProjection(spec.projection);
   const skip = Math.max(0, Number(spec.skip ?? 0));
   const limit = Math.abs(Number(spec.limit ?? 0));
+  const projected = (docs: Iterator<Doc | Buffer>): Iterator<Doc | Buffer> => {
+    if (!project) return docs;
+    const typedSource = typedProjectionSource(spec.projection);
+    return mapIter(docs as Iterator<Doc>, (d) => project(typedSource(d), spec.filter));
+  };
   let source: Iterator<Doc>;
   let finish: ((d: Doc) => Doc | Buffer) | undefined;
   const sortFields = sort && sort !== 'natural-desc' ? (spec.filter ? filterFields(spec.filter) : new Set<string>()) : null;
@@ -381,10 +386,7 @@ function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpe
     for (const [d] of matchingEntries(engine, coll, spec.filter, txn, query, compilePaths(sortFields))) picked.push(d);
     const sorted = sortDocs(picked, sort)[Symbol.iterator]();
     const raws = reread(engine, coll, spec.filter, txn, query, skip || limit ? sliceIter(sorted, skip, limit) : sorted);
-    const docs = asBytes ? raws : mapIter(raws, (raw) => decodeOnce(raw));
-    if (!project) return docs;
-    const typedSource = typedProjectionSource(spec.projection);
-    return mapIter(docs as Iterator<Doc>, (d) => project(typedSource(d), spec.filter));
+    return projected(asBytes ? raws : mapIter(raws, (raw) => decodeOnce(raw)));
   } else if (asBytes && !sort) {
     // No projection (asBytes) and no sort: the matches' bytes are the result.
     const entries = matchingEntries(engine, coll, spec.filter, txn, query, undefined, false);
@@ -395,10 +397,7 @@ function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpe
     if (asBytes) finish = (d) => storedBytes(d) ?? d;
   }
   const sliced = skip || limit ? sliceIter(source, skip, limit) : source;
-  const docs = finish ? mapIter(sliced, finish) : sliced;
-  if (!project) return docs;
-  const typedSource = typedProjectionSource(spec.projection);
-  return mapIter(docs as Iterator<Doc>, (d) => project(typedSource(d), spec.filter));
+  return projected(finish ? mapIter(sliced, finish) : sliced);
 }
 
 /**
