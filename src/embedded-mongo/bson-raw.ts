@@ -1,6 +1,7 @@
 // Reading stored BSON without decoding all of it. The engine keeps every document as its BSON
 // bytes (they carry the exact type of every value, and a reply can copy them as they are); a
 // query that needs two fields of a household decodes those two fields, not the whole document.
+import { isUtf8 } from 'node:buffer';
 import { type DeserializeOptions, type ObjectId, deserialize } from 'bson';
 import type { Doc } from './keys';
 
@@ -297,4 +298,104 @@ export function hasRetypedNumbers(buf: Buffer, start = 0): boolean {
     p = value + valueLength(buf, type, value);
   }
   return false;
+}
+
+/**
+ * Why `buf` is not one well-formed BSON document, or null when it is: sizes, terminators,
+ * element types, booleans and the UTF-8 of string values checked all the way down, nothing
+ * decoded. These are the checks bson's decoding would fail on, so bytes that pass can be stored
+ * as they are and read back later. An insert stores the bytes it was sent and reads only their
+ * indexed fields (commands/write.ts); decoding each document in full only to check it was most
+ * of the database thread's work on a county run's results.
+ */
+export function bsonProblem(buf: Buffer): string | null {
+  if (buf.length < 5) return 'document shorter than 5 bytes';
+  if (buf.readInt32LE(0) !== buf.length) return 'document size does not match its bytes';
+  return documentProblem(buf, 0, buf.length);
+}
+
+/** The document at `start`, which must end by `limit`. */
+function documentProblem(buf: Buffer, start: number, limit: number): string | null {
+  if (limit - start < 5) return 'embedded document shorter than 5 bytes';
+  const size = buf.readInt32LE(start);
+  if (size < 5 || start + size > limit) return 'embedded document size out of range';
+  const last = start + size - 1;
+  if (buf[last] !== 0) return 'document not terminated by a NUL byte';
+  let p = start + 4;
+  while (p < last) {
+    const type = buf[p];
+    let nul = p + 1;
+    while (nul < last && buf[nul] !== 0) nul++;
+    if (nul >= last) return 'field name not terminated';
+    const v = nul + 1;
+    const length = valueProblemOrLength(buf, type, v, last);
+    if (typeof length === 'string') return length;
+    p = v + length;
+  }
+  return p === last ? null : 'elements run past the document';
+}
+
+/** The byte length of the value of `type` at `v` (ending by `last`), or why it is malformed. */
+function valueProblemOrLength(buf: Buffer, type: number, v: number, last: number): number | string {
+  const room = last - v;
+  const fixed = (n: number) => (n <= room ? n : 'value runs past the document');
+  switch (type) {
+    case 0x01: case 0x09: case 0x11: case 0x12: return fixed(8);
+    case 0x07: return fixed(12);
+    case 0x10: return fixed(4);
+    case 0x13: return fixed(16);
+    case 0x06: case 0x0a: case 0x7f: case 0xff: return 0;
+    case 0x08:
+      if (room < 1) return 'value runs past the document';
+      return buf[v] === 0 || buf[v] === 1 ? 1 : 'boolean that is neither 0 nor 1';
+    case 0x02: case 0x0d: case 0x0e: return stringProblemOrLength(buf, v, last);
+    case 0x03: case 0x04: {
+      if (room < 5) return 'value runs past the document';
+      const problem = documentProblem(buf, v, last);
+      return problem ?? buf.readInt32LE(v);
+    }
+    case 0x05: {
+      if (room < 5) return 'value runs past the document';
+      const n = buf.readInt32LE(v);
+      if (n < 0 || 5 + n > room) return 'binary length out of range';
+      if (buf[v + 4] === 0x02 && (n < 4 || buf.readInt32LE(v + 5) !== n - 4)) return 'old binary with a wrong inner length';
+      return 5 + n;
+    }
+    case 0x0b: {
+      let p = v;
+      for (let i = 0; i < 2; i++) {
+        while (p < last && buf[p] !== 0) p++;
+        if (p >= last) return 'regular expression not terminated';
+        p++;
+      }
+      return p - v;
+    }
+    case 0x0c: {
+      const s = stringProblemOrLength(buf, v, last);
+      if (typeof s === 'string') return s;
+      return s + 12 <= room ? s + 12 : 'value runs past the document';
+    }
+    case 0x0f: {
+      if (room < 4 + 5 + 5) return 'value runs past the document';
+      const total = buf.readInt32LE(v);
+      if (total < 14 || total > room) return 'code with scope size out of range';
+      const s = stringProblemOrLength(buf, v + 4, v + total);
+      if (typeof s === 'string') return s;
+      const scope = v + 4 + s;
+      const problem = documentProblem(buf, scope, v + total);
+      if (problem) return problem;
+      return scope + buf.readInt32LE(scope) === v + total ? total : 'code with scope size does not match its parts';
+    }
+    default: return `unknown element type 0x${type.toString(16)}`;
+  }
+}
+
+/** A string value (int32 length, UTF-8 bytes, NUL) at `v`: its byte length, or why it is malformed. */
+function stringProblemOrLength(buf: Buffer, v: number, last: number): number | string {
+  if (last - v < 5) return 'value runs past the document';
+  const n = buf.readInt32LE(v);
+  if (n < 1 || 4 + n > last - v) return 'string length out of range';
+  if (buf[v + 4 + n - 1] !== 0) return 'string not terminated by a NUL byte';
+  if (!isUtf8(buf.subarray(v + 4, v + 4 + n - 1))) return 'string that is not valid UTF-8';
+  return 4 + n;
 }

@@ -22,8 +22,11 @@ export class Collection {
   readonly indexes: Index[] = [];
   /** _id key → commit sequence of its last write; kept only while transactions are open. */
   readonly lastWrite = new Map<string, number>();
-  /** The decoding plan of `indexView`, for the index list it was made for. */
-  private indexPlan?: { indexes: Index[]; plan: PathLevel | null };
+  /**
+   * The decoding plans of `indexView` and `insertView` (the same paths and `_id`), for the index
+   * list they were made for; null: decode whole documents.
+   */
+  private indexPlan?: { indexes: Index[]; plan: PathLevel | null; withId: PathLevel | null };
 
   constructor(cid: number, db: string, name: string, options: Doc, storage: Storage) {
     this.cid = cid;
@@ -66,7 +69,12 @@ export class Collection {
    * Replace (or delete, when `after` is undefined) the stored bytes; returns the old ones.
    * `afterDoc` is the decoded form of `after` when the caller has it (a write always does).
    */
-  apply(id: string, after: Buffer | undefined, afterDoc?: Doc): Buffer | undefined {
+  /**
+   * `afterDoc`: the document `after` decodes to, or (`partial`) only its `_id` and indexed fields
+   * (`insertView`), which serve the indexes but must not stand for the document in the decoded
+   * cache.
+   */
+  apply(id: string, after: Buffer | undefined, afterDoc?: Doc, partial = false): Buffer | undefined {
     const before = this.docs.get(id);
     if (before) {
       if (this.indexes.length > 0) {
@@ -78,7 +86,7 @@ export class Collection {
     if (after) {
       this.docs.set(id, after);
       // An update's document is likely read again soon; an inserted one is not (decoded.ts `relate`).
-      if (afterDoc) (before ? remember : relate)(after, afterDoc);
+      if (afterDoc && !partial) (before ? remember : relate)(after, afterDoc);
       if (this.indexes.length > 0) {
         const doc = afterDoc ?? this.indexView(after);
         for (const index of this.indexes) index.add(id, doc);
@@ -104,10 +112,25 @@ export class Collection {
    * each, not whole households), or the whole document when a partial filter may read anything.
    */
   private indexView(raw: Buffer): Doc {
+    const { plan } = this.plans();
+    return plan ? pickPaths(raw, plan) : decodeOnce(raw);
+  }
+
+  /**
+   * What an insert needs of a new document's bytes: its `_id` and what the indexes read
+   * (`partial`), or the whole document when a partial filter may read anything.
+   */
+  insertView(raw: Buffer): { doc: Doc; partial: boolean } {
+    const { withId } = this.plans();
+    return withId ? { doc: pickPaths(raw, withId), partial: true } : { doc: decodeOnce(raw), partial: false };
+  }
+
+  private plans(): NonNullable<Collection['indexPlan']> {
     if (!this.indexPlan || this.indexPlan.indexes.length !== this.indexes.length || this.indexPlan.indexes.some((x, i) => x !== this.indexes[i])) {
-      this.indexPlan = { indexes: [...this.indexes], plan: planFor(this.indexes) };
+      const fields = indexedFields(this.indexes);
+      this.indexPlan = { indexes: [...this.indexes], plan: fields && compilePaths(fields), withId: fields && compilePaths([...fields, '_id']) };
     }
-    return this.indexPlan.plan ? pickPaths(raw, this.indexPlan.plan) : decodeOnce(raw);
+    return this.indexPlan;
   }
 
   /**
@@ -176,14 +199,15 @@ export class Collection {
   }
 }
 
-function planFor(indexes: Index[]): PathLevel | null {
+/** The paths the indexes read (keys, partial filters' fields), or null when a partial filter may read anything. */
+function indexedFields(indexes: Index[]): Set<string> | null {
   const fields = new Set<string>();
   for (const index of indexes) {
     for (const f of index.fields) fields.add(f);
     const partial = index.spec.partialFilterExpression;
     if (partial && !filterFields(partial, fields)) return null;
   }
-  return compilePaths(fields);
+  return fields;
 }
 
 /**

@@ -18,7 +18,8 @@ export interface EngineOptions {
 }
 
 /** A document as the engine stores it (its BSON bytes) with its decoded form. */
-export interface Stored { raw: Buffer; doc: Doc }
+/** A document to store: its bytes and what they decode to (`partial`: only `_id` and indexed fields, `Collection.insertView`). */
+export interface Stored { raw: Buffer; doc: Doc; partial?: boolean }
 
 interface Change { coll: Collection; id: string; before: Buffer | undefined; after: Buffer | undefined }
 
@@ -221,10 +222,11 @@ export class Engine {
     const txn = ctx.txn;
     if (!txn) {
       if (stored) c.checkUnique(id, stored.doc, insert);
-      const before = c.apply(id, stored?.raw, stored?.doc);
+      const before = c.apply(id, stored?.raw, stored?.doc, stored?.partial);
       ctx.changes.push({ coll: c, id, before, after: stored?.raw });
       return;
     }
+    if (stored?.partial) throw new Error('a transaction stores whole decoded documents');
     const after = stored?.doc;
     const last = c.lastWrite.get(id);
     if (last !== undefined && last > txn.startSeq) {
