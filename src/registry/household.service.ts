@@ -173,11 +173,18 @@ export async function listHouseholds(actor: Actor, query: HouseholdListQuery): P
   return { items, total, page: query.page, limit: query.limit };
 }
 
-/** Plain households of the actor's scope, sorted by code, streamed (runs and exports). */
-export async function* householdCursor(actor: Actor, filter: { regionCode?: string; status?: string[] } = {}): AsyncGenerator<StoredHousehold> {
+/**
+ * Plain households of the actor's scope, sorted by code, streamed (runs and exports). `fields`:
+ * read only these stored paths (a run reads EVALUATED_FIELDS); the others come back as the
+ * empty values `toHouseholdJson` gives a field that is not there.
+ */
+export async function* householdCursor(
+  actor: Actor, filter: { regionCode?: string; status?: string[] } = {}, options: { fields?: readonly string[] } = {},
+): AsyncGenerator<StoredHousehold> {
   const parts: Filter = {};
   if (filter.status && filter.status.length > 0) parts.status = { $in: [...filter.status] };
-  const cursor = HouseholdModel.find(scoped(actor, parts, filter.regionCode)).setOptions(safe).sort({ code: 1 }).lean().cursor();
+  const projection = options.fields ? Object.fromEntries(options.fields.map((f) => [f, 1])) : undefined;
+  const cursor = HouseholdModel.find(scoped(actor, parts, filter.regionCode), projection).setOptions(safe).sort({ code: 1 }).lean().cursor();
   try {
     for await (const doc of cursor) yield toHouseholdJson(doc as unknown as StoredHouseholdDoc);
   } finally {

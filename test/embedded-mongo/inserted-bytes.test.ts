@@ -64,10 +64,10 @@ describe('embedded engine: an insert stores the bytes it was sent', function () 
     const reply = await insert([bytes({ a: 1, s: '户主', _id: 'late' }), bytes({ b: [1, { c: 'x' }] })]);
     expect(reply).to.include({ ok: 1, n: 2 });
     const stored = await mongoose.connection.db!.collection(COLLECTION).find({}, { sort: { _id: 1 } }).toArray();
-    const late = stored.find((d) => d._id === 'late');
+    const late = stored.find((d) => (d._id as unknown) === 'late');
     expect(Object.keys(late!)).to.deep.equal(['_id', 'a', 's']);
     expect(late).to.deep.equal({ _id: 'late', a: 1, s: '户主' });
-    const generated = stored.find((d) => d._id !== 'late');
+    const generated = stored.find((d) => (d._id as unknown) !== 'late');
     expect(generated!._id).to.be.instanceOf(ObjectId);
     expect(generated!.b).to.deep.equal([1, { c: 'x' }]);
   });
