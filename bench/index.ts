@@ -21,7 +21,8 @@ for (const name of chosen) {
     continue;
   }
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', '--expose-gc', file], { stdio: 'inherit', env: process.env });
+  // `--single-threaded-gc`: as the service and the CLI run (package.json `start`, `cli`).
+  const result = spawnSync(process.execPath, ['--single-threaded-gc', '--require', 'tsx/cjs', '--expose-gc', file], { stdio: 'inherit', env: process.env });
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s wall, exit ${result.status})`);
   if (result.status !== 0) failed++;
 }
