@@ -6,11 +6,14 @@
  *   `determination.parameters` already says;
  * - names (兜底保障 …) come from the run's table of rule names, and a failing data check's reason
  *   from the household's findings, which are stored beside it. What is left is ASCII, which V8
- *   keeps at one byte a character instead of two.
+ *   keeps at one byte a character instead of two;
+ * - what the run records once (`RunShared`) is left out: the conditions' templates, the rule
+ *   set, and the parameter block of the run's region, which nearly every household shares; so
+ *   are empty `missingFacts` and a category's rule set when it is the base set.
  *
  * Reading a result expands it back to the determination JSON of DESIGN.md, losslessly.
  */
-import type { ConditionResult, Determination } from './evaluate';
+import { parametersInForce, type ConditionResult, type Determination } from './evaluate';
 import type { Finding } from './findings';
 import { rulesInForce, type CompiledCondition, type LoadedRules } from './ruleset.loader';
 
@@ -21,9 +24,9 @@ export type ShortCondition = [unknown, boolean | null] | [unknown, boolean | nul
 
 /**
  * `short`: the conditions are the rule's template (`ConditionTemplates`) with only what varies
- * per household stored.
+ * per household stored. `missingFacts` is left out when empty (stored before: always there).
  */
-type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason'> & { conditions: StoredCondition[] | ShortCondition[]; short?: 1 };
+type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason' | 'missingFacts'> & { conditions: StoredCondition[] | ShortCondition[]; short?: 1; missingFacts?: string[] };
 
 /**
  * Per rule id in force on a run's date, what each of its conditions says whatever the household
@@ -31,7 +34,8 @@ type Compact<T> = Omit<T, 'conditions' | 'name' | 'reason'> & { conditions: Stor
  * the explanation lists them (`runTemplates`). A run stores it once (RunModel `conditionTemplates`), so a stored
  * determination keeps only each condition's fact value and result (and a parameter's value,
  * which a region may override): 5.9 KB a synthetic household became 4.3 KB, for the embedded
- * engine's memory and the run thread's writes.
+ * engine's memory and the run thread's writes; leaving out the rest of `RunShared` and empty
+ * lists made it 2.9 KB (3.1 KB in a county with its own rule set).
  */
 export type ConditionTemplates = Record<string, [string, string, unknown, string | null][]>;
 
@@ -69,8 +73,17 @@ function shortConditions(conditions: ConditionResult[], template: ConditionTempl
   return out;
 }
 
-export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 'dataChecks' | 'monitoringCandidate'> & {
-  categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits'> & { subBenefits: Omit<Determination['categories'][number]['subBenefits'][number], 'name'>[] })[];
+/**
+ * `ruleSet` and `parameters` are left out when they are the run's (`RunShared`), a category's
+ * `ruleSet` when it is the base set's id; results stored before this always have them.
+ */
+export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 'dataChecks' | 'monitoringCandidate' | 'ruleSet' | 'parameters'> & {
+  ruleSet?: Determination['ruleSet'];
+  parameters?: Determination['parameters'];
+  categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits' | 'ruleSet'> & {
+    ruleSet?: string;
+    subBenefits: Omit<Determination['categories'][number]['subBenefits'][number], 'name'>[];
+  })[];
   checks: Compact<Determination['checks'][number]>[];
   dataChecks: Compact<Determination['dataChecks'][number]>[];
   monitoringCandidate: Compact<Determination['monitoringCandidate']>;
@@ -98,12 +111,12 @@ export interface StoredResult {
 
 const utf8 = new TextEncoder();
 
-export function storedResult(d: Determination, findings: Finding[], templates?: ConditionTemplates): StoredResult {
+export function storedResult(d: Determination, findings: Finding[], shared?: RunShared): StoredResult {
   return {
     householdCode: d.householdCode ?? '', regionCode: d.regionCode, inPolicy: d.inPolicy,
     categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
     findingTypes: [...new Set(findings.map((f) => f.type))],
-    determination: utf8.encode(JSON.stringify(compactDetermination(d, templates))),
+    determination: utf8.encode(JSON.stringify(compactDetermination(d, shared))),
     findings: utf8.encode(JSON.stringify(findings)),
   };
 }
@@ -143,11 +156,14 @@ function packConditions(conditions: ConditionResult[]): StoredCondition[] {
 }
 
 /**
- * The stored form of `d`. Written out field by field, in the determination's own key order, rather
- * than with rest/spread copies: a county run compacts a determination per household, and the
- * generic copies were a fifth of a run worker's time (profile of a 30k-household run).
+ * The stored form of `d`. Written out field by field rather than with rest/spread copies: a county
+ * run compacts a determination per household, and the generic copies were a fifth of a run
+ * worker's time (profile of a 30k-household run). What is left out is simply not set; the stored
+ * key order does not matter, since `expandDetermination` writes the determination's own.
  */
-export function compactDetermination(d: Determination, templates?: ConditionTemplates): StoredDetermination {
+export function compactDetermination(d: Determination, shared?: RunShared): StoredDetermination {
+  const templates = shared?.templates ?? undefined;
+  const baseId = shared?.ruleSet?.id;
   const pack = (conditions: ConditionResult[], id: string | undefined): Packed => {
     const short = templates && id !== undefined ? shortConditions(conditions, templates[id]) : undefined;
     return short ? { conditions: short, short: 1 } : { conditions: packConditions(conditions) };
@@ -155,25 +171,31 @@ export function compactDetermination(d: Determination, templates?: ConditionTemp
   const categories = d.categories.map((c) => {
     const p = pack(c.conditions, c.id);
     const subBenefits = c.subBenefits.map((b) => ({ id: b.id, status: b.status, persons: b.persons, members: b.members }));
-    return p.short
-      ? { id: c.id, status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts, ruleSet: c.ruleSet, conditions: p.conditions, short: p.short, subBenefits }
-      : { id: c.id, status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts, ruleSet: c.ruleSet, conditions: p.conditions, subBenefits };
+    const out: StoredDetermination['categories'][number] = { id: c.id, status: c.status, persons: c.persons, members: c.members, conditions: p.conditions, subBenefits };
+    if (c.missingFacts.length > 0) out.missingFacts = c.missingFacts;
+    if (c.ruleSet !== baseId) out.ruleSet = c.ruleSet;
+    if (p.short) out.short = p.short;
+    return out;
   });
   const check = (c: Determination['checks'][number]) => {
     const p = pack(c.conditions, c.id);
-    return p.short
-      ? { id: c.id, status: c.status, missingFacts: c.missingFacts, conditions: p.conditions, short: p.short }
-      : { id: c.id, status: c.status, missingFacts: c.missingFacts, conditions: p.conditions };
+    const out: StoredDetermination['checks'][number] = { id: c.id, status: c.status, conditions: p.conditions };
+    if (c.missingFacts.length > 0) out.missingFacts = c.missingFacts;
+    if (p.short) out.short = p.short;
+    return out;
   };
   const m = d.monitoringCandidate;
   const pm = pack(m.conditions, monitoringRule(templates));
-  const monitoringCandidate = pm.short
-    ? { candidate: m.candidate, type: m.type, status: m.status, missingFacts: m.missingFacts, conditions: pm.conditions, short: pm.short }
-    : { candidate: m.candidate, type: m.type, status: m.status, missingFacts: m.missingFacts, conditions: pm.conditions };
-  return {
-    asOf: d.asOf, householdCode: d.householdCode, regionCode: d.regionCode, ruleSet: d.ruleSet, additions: d.additions, inPolicy: d.inPolicy,
-    memberCount: d.memberCount, categories, checks: d.checks.map(check), monitoringCandidate, dataChecks: d.dataChecks.map(check), parameters: d.parameters,
+  const monitoringCandidate: StoredDetermination['monitoringCandidate'] = { candidate: m.candidate, type: m.type, status: m.status, conditions: pm.conditions };
+  if (m.missingFacts.length > 0) monitoringCandidate.missingFacts = m.missingFacts;
+  if (pm.short) monitoringCandidate.short = pm.short;
+  const out: StoredDetermination = {
+    asOf: d.asOf, householdCode: d.householdCode, regionCode: d.regionCode, additions: d.additions, inPolicy: d.inPolicy,
+    memberCount: d.memberCount, categories, checks: d.checks.map(check), monitoringCandidate, dataChecks: d.dataChecks.map(check),
   };
+  if (!shared?.ruleSet || !sameRuleSet(d.ruleSet, shared.ruleSet)) out.ruleSet = d.ruleSet;
+  if (!shared?.parameters || !sameParameters(d.parameters, shared.parameters)) out.parameters = d.parameters;
+  return out;
 }
 
 interface Packed { conditions: StoredCondition[] | ShortCondition[]; short?: 1 }
@@ -193,9 +215,90 @@ export function runTemplates(rules: LoadedRules, asOf: string): ConditionTemplat
   return templates;
 }
 
-export function expandDetermination(s: StoredDetermination, names: Record<string, string>, findings: Finding[], templates?: ConditionTemplates | null): Determination {
+/**
+ * A determination's `parameters` as a list of [name, value, effectiveFrom, region], in its order:
+ * how a run stores its block, since parameter names have dots (microloan.age), which the keys of a
+ * stored document may not.
+ */
+export type ParameterEntry = [string, unknown, string, string | null];
+
+/**
+ * What a run records once (RunModel `conditionTemplates`, `ruleSet`, `householdParameters`), and
+ * its stored determinations therefore leave out. null: not recorded (a run stored before it was):
+ * the results of such a run have the field themselves.
+ */
+export interface RunShared {
+  templates: ConditionTemplates | null;
+  ruleSet: Determination['ruleSet'] | null;
+  /**
+   * The parameter block of a household of the run's region (its prefix): every household's but
+   * those under a more specific regional override, or under an extension rule set of a
+   * sub-region, whose determinations keep their own.
+   */
+  parameters: ParameterEntry[] | null;
+}
+
+/** What a run over `regionPrefix` (regions/region-code.ts `regionPrefix`) on `asOf` records once. */
+export function runShared(rules: LoadedRules, regionPrefix: string, asOf: string): RunShared {
+  const block = parametersInForce(rules, regionPrefix, asOf);
+  return {
+    templates: runTemplates(rules, asOf),
+    ruleSet: { id: rules.base.id, version: rules.base.version, hash: rules.hash },
+    parameters: Object.keys(block).map((name): ParameterEntry => [name, block[name].value, block[name].effectiveFrom, block[name].region]),
+  };
+}
+
+/** The `RunShared` of a run document as read back (a run stored earlier lacks some of it). */
+export function sharedOfRun(run: { conditionTemplates?: unknown; ruleSet?: unknown; householdParameters?: unknown }): RunShared {
+  return {
+    templates: (run.conditionTemplates as ConditionTemplates | undefined) ?? null,
+    ruleSet: (run.ruleSet as Determination['ruleSet'] | undefined) ?? null,
+    parameters: (run.householdParameters as ParameterEntry[] | undefined) ?? null,
+  };
+}
+
+function sameRuleSet(a: Determination['ruleSet'], b: Determination['ruleSet']): boolean {
+  return a.id === b.id && a.version === b.version && a.hash === b.hash;
+}
+
+/**
+ * Whether `parameters` is the run's block: the same names in the same order, each with the same
+ * value, date and region. Values are nearly always the very objects the block holds (both come
+ * from the same resolved parameters, evaluate.ts `parametersInForce`), so JSON is the fallback.
+ */
+function sameParameters(parameters: Determination['parameters'], block: ParameterEntry[]): boolean {
+  let i = 0;
+  for (const name in parameters) {
+    const entry = block[i++];
+    if (entry === undefined || entry[0] !== name) return false;
+    const p = parameters[name];
+    if (p.effectiveFrom !== entry[2] || p.region !== entry[3] || !sameValue(p.value, entry[1])) return false;
+  }
+  return i === block.length;
+}
+
+function blockOf(entries: ParameterEntry[]): Determination['parameters'] {
+  const block: Determination['parameters'] = {};
+  for (const [name, value, effectiveFrom, region] of entries) block[name] = { value, effectiveFrom, region };
+  return block;
+}
+
+/**
+ * A stored determination back as the determination JSON of DESIGN.md, with what it left out
+ * taken from the run (`shared`, `sharedOfRun`). Built key by key in the determination's own
+ * order, so the JSON text is the evaluated one's, byte for byte. A result stored before fields
+ * were left out has them, and they win.
+ */
+export function expandDetermination(s: StoredDetermination, names: Record<string, string>, findings: Finding[], shared?: RunShared | null): Determination {
+  const templates = shared?.templates;
+  const need = <T>(value: T | null | undefined, what: string): T => {
+    if (value === null || value === undefined) throw new Error(`a stored determination without its ${what} needs the run's`);
+    return value;
+  };
+  const parameters = s.parameters ?? blockOf(need(shared?.parameters, 'parameters'));
+  const ruleSet = s.ruleSet ?? need(shared?.ruleSet, 'rule set');
   const full = (stored: StoredCondition[]): ConditionResult[] => stored.map(([fact, operator, factValue, value, result, name]) => {
-    const p = name === null ? undefined : s.parameters[name];
+    const p = name === null ? undefined : parameters[name];
     return { fact, operator, factValue, value, parameter: p ? { name: name!, effectiveFrom: p.effectiveFrom, region: p.region } : null, result };
   });
   const fromTemplate = (stored: ShortCondition[], id: string | undefined): ConditionResult[] => {
@@ -209,17 +312,25 @@ export function expandDetermination(s: StoredDetermination, names: Record<string
   const conditions = (stored: StoredCondition[] | ShortCondition[], short: 1 | undefined, id: string | undefined): ConditionResult[] =>
     (short ? fromTemplate(stored as ShortCondition[], id) : full(stored as StoredCondition[]));
   const name = (id: string) => names[id] ?? id;
-  const { conditions: mc, short: ms, ...monitoring } = s.monitoringCandidate;
+  const m = s.monitoringCandidate;
   return {
-    ...s,
-    categories: s.categories.map(({ id, conditions: cc, short, subBenefits, ...c }) => ({
-      id, name: name(id), ...c, conditions: conditions(cc, short, id), subBenefits: subBenefits.map(({ id: b, ...rest }) => ({ id: b, name: name(b), ...rest })),
+    asOf: s.asOf, householdCode: s.householdCode, regionCode: s.regionCode,
+    ruleSet: { id: ruleSet.id, version: ruleSet.version, hash: ruleSet.hash },
+    additions: s.additions, inPolicy: s.inPolicy, memberCount: s.memberCount,
+    categories: s.categories.map((c) => ({
+      id: c.id, name: name(c.id), status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts ?? [],
+      conditions: conditions(c.conditions, c.short, c.id),
+      subBenefits: c.subBenefits.map((b) => ({ id: b.id, name: name(b.id), status: b.status, persons: b.persons, members: b.members })),
+      ruleSet: c.ruleSet ?? need(shared?.ruleSet, 'rule set').id,
     })),
-    checks: s.checks.map(({ id, conditions: cc, short, ...c }) => ({ id, name: name(id), ...c, conditions: conditions(cc, short, id) })),
-    dataChecks: s.dataChecks.map(({ id, conditions: cc, short, ...c }) => ({
-      id, name: name(id), ...c, conditions: conditions(cc, short, id),
-      reason: c.status === 'fail' ? (findings.find((f) => f.type === id)?.reason ?? name(id)) : null,
+    checks: s.checks.map((c) => ({ id: c.id, name: name(c.id), status: c.status, missingFacts: c.missingFacts ?? [], conditions: conditions(c.conditions, c.short, c.id) })),
+    monitoringCandidate: {
+      candidate: m.candidate, type: m.type, status: m.status, missingFacts: m.missingFacts ?? [], conditions: conditions(m.conditions, m.short, MONITORING_TEMPLATE),
+    },
+    dataChecks: s.dataChecks.map((c) => ({
+      id: c.id, name: name(c.id), status: c.status, missingFacts: c.missingFacts ?? [], conditions: conditions(c.conditions, c.short, c.id),
+      reason: c.status === 'fail' ? (findings.find((f) => f.type === c.id)?.reason ?? name(c.id)) : null,
     })),
-    monitoringCandidate: { ...monitoring, conditions: conditions(mc, ms, MONITORING_TEMPLATE) },
-  } as Determination;
+    parameters,
+  };
 }

@@ -268,6 +268,18 @@ function settingFor(rules: LoadedRules, regionCode: string, asOf: string): Setti
   return setting;
 }
 
+/**
+ * The `parameters` of a determination for a household of `regionCode` on `asOf`: the same names,
+ * in the same order, with the same values (the very objects, for an object value). A run records
+ * the block of its own region once, so its stored determinations can leave it out
+ * (determination.codec.ts `runShared`).
+ */
+export function parametersInForce(rules: LoadedRules, regionCode: string, asOf: string): Determination['parameters'] {
+  const block: Determination['parameters'] = {};
+  for (const [name, r] of settingFor(rules, regionCode, asOf).parameters) block[name] = { value: r.value, effectiveFrom: r.effectiveFrom, region: r.region };
+  return block;
+}
+
 // ---------------------------------------------------------------- reading a result tree
 
 /** `missing`: facts (and `parameter:` names) the result hangs on, in the order met; null for none yet. */

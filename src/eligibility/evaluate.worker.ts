@@ -15,7 +15,7 @@ import mongoose from 'mongoose';
 import { householdCursor } from '../registry/household.service';
 import type { Household } from '../registry/household.types';
 import type { Actor } from '../users/actor';
-import { runTemplates, storedResult, type ConditionTemplates, type StoredResult } from './determination.codec';
+import { runShared, storedResult, type RunShared, type StoredResult } from './determination.codec';
 import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
 import { ResultModel } from './run.model';
@@ -63,25 +63,32 @@ export async function evaluateBatch(rules: LoadedRules, asOf: string, items: Wor
 }
 
 /** A batch of a run: the results to store and the batch's summary counters. */
-const templatesByDate = new WeakMap<LoadedRules, Map<string, ConditionTemplates>>();
+const sharedByRun = new WeakMap<LoadedRules, Map<string, RunShared>>();
 
-/** The same templates the run recorded when it was created: the same rules (hash checked), the same date. */
-function templatesFor(rules: LoadedRules, asOf: string): ConditionTemplates {
-  let byDate = templatesByDate.get(rules);
-  if (!byDate) templatesByDate.set(rules, (byDate = new Map()));
-  let templates = byDate.get(asOf);
-  if (!templates) byDate.set(asOf, (templates = runTemplates(rules, asOf)));
-  return templates;
+/**
+ * What the run recorded once when it was created (templates, rule set, its region's parameter
+ * block), worked out again from the same rules (hash checked), date and region prefix.
+ */
+function sharedFor(rules: LoadedRules, asOf: string, regionPrefix: string): RunShared {
+  let byRun = sharedByRun.get(rules);
+  if (!byRun) sharedByRun.set(rules, (byRun = new Map()));
+  const key = `${asOf}|${regionPrefix}`;
+  let shared = byRun.get(key);
+  if (!shared) {
+    if (byRun.size > 100) byRun.clear();
+    byRun.set(key, (shared = runShared(rules, regionPrefix, asOf)));
+  }
+  return shared;
 }
 
 export async function evaluateRunBatch(rules: LoadedRules, asOf: string, items: WorkItem[], regionPrefix: string): Promise<RunBatchOutput> {
   const summary = new SummaryBuilder(reportedRules(rules, regionPrefix, asOf));
-  const templates = templatesFor(rules, asOf);
+  const shared = sharedFor(rules, asOf, regionPrefix);
   const results: StoredResult[] = [];
   for (const item of items) {
     const { determination, facts } = await evaluateWithFacts(item.household, asOf, { rules, context: { duplicatePersonIds: item.duplicatePersonIds } });
     summary.add(determination);
-    results.push(storedResult(determination, householdFindings(item.household, determination, facts), templates));
+    results.push(storedResult(determination, householdFindings(item.household, determination, facts), shared));
   }
   const { sentence: _sentence, ...counters } = summary.result();
   return { results, summary: counters };
@@ -118,7 +125,7 @@ const RESULT_BATCH = 250;
  */
 export async function evaluateVillage(rules: LoadedRules, asOf: string, request: VillageRequest): Promise<VillageOutput> {
   const summary = new SummaryBuilder(reportedRules(rules, request.regionPrefix, asOf));
-  const templates = templatesFor(rules, asOf);
+  const shared = sharedFor(rules, asOf, request.regionPrefix);
   const runId = new mongoose.Types.ObjectId(request.runId);
   const seen = new Set<string>();
   let docs: Record<string, unknown>[] = [];
@@ -133,7 +140,7 @@ export async function evaluateVillage(rules: LoadedRules, asOf: string, request:
   for await (const household of householdCursor(request.actor, { regionCode: request.village })) {
     const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicatesSeen(household, seen) } });
     summary.add(determination);
-    docs.push(resultDocument(runId, storedResult(determination, householdFindings(household, determination, facts), templates)));
+    docs.push(resultDocument(runId, storedResult(determination, householdFindings(household, determination, facts), shared)));
     if (docs.length >= RESULT_BATCH) await flush();
   }
   await flush();

@@ -21,6 +21,12 @@ const runSchema = new Schema(
     ruleNames: { type: Schema.Types.Mixed, default: null },
     /** What every household's conditions share, stored once (determination.codec.ts `runTemplates`). */
     conditionTemplates: { type: Schema.Types.Mixed, default: null },
+    /**
+     * The parameter block of a household of the run's region, as [name, value, effectiveFrom,
+     * region] in order; stored results that have exactly it leave theirs out (determination.codec.ts
+     * `RunShared`). null: a run stored before, whose results keep theirs.
+     */
+    householdParameters: { type: Schema.Types.Mixed, default: null },
     progress: { done: { type: Number, default: 0 }, total: { type: Number, default: 0 } },
     /** Households evaluated per second so far. */
     rate: { type: Number, default: 0 },

@@ -17,7 +17,7 @@ import { databaseUri } from '../db/connect';
 import { countHouseholds, householdCursor, householdVillages } from '../registry/household.service';
 import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
-import { expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings } from './determination.codec';
+import { expandDetermination, ruleNames, runShared, sharedOfRun, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
 import { duplicatesSeen, evaluateRunBatch, resultDocument, type SummaryCounters, type WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
@@ -100,12 +100,15 @@ export async function createRun(actor: Actor, input: { regionCode: string; asOf:
   const additions = rules.extensions
     .filter((s) => s.appliesTo!.some((p) => p.startsWith(regionPrefix(input.regionCode)) || regionPrefix(input.regionCode).startsWith(p)))
     .map((s) => ({ id: s.id, version: s.version }));
+  // What the run's stored results leave out; the workers work it out again for the same region prefix.
+  const shared = runShared(rules, regionPrefix(input.regionCode), input.asOf);
   const doc = await RunModel.create({
     status: 'queued', regionCode: input.regionCode, asOf: input.asOf,
     createdBy: { userId: actor.userId, username: actor.username, role: actor.role },
     scope: actor.regionCodes,
     ruleSet: { id: rules.base.id, version: rules.base.version, hash: rules.hash },
-    additions, parameters: parameterSnapshot(rules), ruleNames: ruleNames(rules), conditionTemplates: runTemplates(rules, input.asOf),
+    additions, parameters: parameterSnapshot(rules), ruleNames: ruleNames(rules),
+    conditionTemplates: shared.templates, householdParameters: shared.parameters,
   });
   const id = String(doc._id);
   await recordAudit(actor, {
@@ -262,12 +265,13 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   ]);
   // A list: full ID numbers only for roles that may see them in bulk, as in the findings workbook.
   const showIds = can(actor, 'id:view-bulk');
+  const shared = sharedOfRun(run);
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
   const items = docs.map((d) => {
     const findings = storedFindings(d.findings);
     return {
       householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
-      categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings, run.conditionTemplates),
+      categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings, shared),
     };
   });
   return { items, total, page: query.page, limit: query.limit };

@@ -1,12 +1,33 @@
 import { expect } from 'chai';
-import { compactDetermination, expandDetermination, ruleNames, runTemplates, storedDetermination, storedFindings, storedResult } from '../../src/eligibility/determination.codec';
-import { evaluateWithFacts } from '../../src/eligibility/evaluate';
-import { householdFindings } from '../../src/eligibility/findings';
-import { defaultRulesDir, loadRuleSetsFrom } from '../../src/eligibility/ruleset.loader';
+import {
+  compactDetermination, expandDetermination, ruleNames, runShared, runTemplates, sharedOfRun, storedDetermination, storedFindings, storedResult,
+  type ConditionTemplates, type RunShared, type StoredDetermination,
+} from '../../src/eligibility/determination.codec';
+import { evaluateWithFacts, type Determination } from '../../src/eligibility/evaluate';
+import { householdFindings, type Finding } from '../../src/eligibility/findings';
+import { defaultRulesDir, loadRuleSetsFrom, type LoadedRules } from '../../src/eligibility/ruleset.loader';
+import { listResults, createRun, executeRun } from '../../src/eligibility/run.service';
+import { RunModel, ResultModel } from '../../src/eligibility/run.model';
+import { generateCounty } from '../../src/ledger/synthetic-county';
+import { createHousehold, getHousehold } from '../../src/registry/household.service';
+import type { Household } from '../../src/registry/household.types';
+import { systemActor } from '../../src/users/actor';
+import { buildHousehold, buildMember } from '../helpers/builders';
+import { resetDatabase } from '../helpers/db';
 import { buildCaseHousehold } from './rule-cases';
 import base from '../../rules/default/tests/base.json';
 
 const rules = loadRuleSetsFrom(defaultRulesDir);
+const ASOF = '2024-06-30';
+
+/** Only the conditions' templates, as a run stored before it also recorded its rule set and parameters. */
+const templatesOnly = (templates: ConditionTemplates): RunShared => ({ templates, ruleSet: null, parameters: null });
+
+/** A rule case's household (rules/default/tests): the base household with `overrides`. */
+const caseHousehold = (overrides: Record<string, unknown>): Household => buildCaseHousehold(base, overrides) as unknown as Household;
+
+/** A value as the database gives it back: what a run document records is plain JSON. */
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Households that reach different corners of the determination: an add-on county, no members, no income. */
 const CASES = [
@@ -22,7 +43,7 @@ describe('stored determinations', () => {
       const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
       const findings = householdFindings(household, d, facts);
       const text = JSON.stringify(compactDetermination(d));
-      expect(expandDetermination(JSON.parse(text), names, findings)).to.deep.equal(JSON.parse(JSON.stringify(d)));
+      expect(JSON.stringify(expandDetermination(JSON.parse(text), names, findings))).to.equal(JSON.stringify(d));
       expect(text).to.match(/^[\x20-\x7e]*$/);
       expect(Buffer.byteLength(text)).to.be.below(Buffer.byteLength(JSON.stringify(d)) * 0.67);
     }
@@ -52,9 +73,9 @@ describe('stored determinations', () => {
       const household = buildCaseHousehold(base, overrides);
       const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
       const findings = householdFindings(household, d, facts);
-      const short = JSON.stringify(compactDetermination(d, templates));
-      const expanded = expandDetermination(JSON.parse(short), names, findings, JSON.parse(JSON.stringify(templates)));
-      expect(expanded).to.deep.equal(JSON.parse(JSON.stringify(d)));
+      const short = JSON.stringify(compactDetermination(d, templatesOnly(templates)));
+      const expanded = expandDetermination(JSON.parse(short), names, findings, templatesOnly(roundTrip(templates)));
+      expect(JSON.stringify(expanded)).to.equal(JSON.stringify(d));
       expect(Buffer.byteLength(short)).to.be.below(Buffer.byteLength(JSON.stringify(compactDetermination(d))) * 0.8);
       // Without the template a short form cannot be read: it says so rather than inventing conditions.
       if (short.includes('"short":1')) expect(() => expandDetermination(JSON.parse(short), names, findings)).to.throw(/template/);
@@ -67,9 +88,155 @@ describe('stored determinations', () => {
     const { determination: d, facts } = await evaluateWithFacts(household, '2024-06-30', { rules });
     const altered = JSON.parse(JSON.stringify(templates));
     altered[d.categories[0].id][0][1] = 'notEqual';
-    const stored = JSON.parse(JSON.stringify(compactDetermination(d, altered)));
+    const stored = JSON.parse(JSON.stringify(compactDetermination(d, templatesOnly(altered))));
     expect(stored.categories[0]).to.not.have.property('short');
     expect(stored.categories[1]).to.have.property('short', 1);
-    expect(expandDetermination(stored, ruleNames(rules), householdFindings(household, d, facts), altered)).to.deep.equal(JSON.parse(JSON.stringify(d)));
+    expect(JSON.stringify(expandDetermination(stored, ruleNames(rules), householdFindings(household, d, facts), templatesOnly(altered)))).to.equal(JSON.stringify(d));
+  });
+
+  it('leave out what the run records once, and come back byte for byte (synthetic counties, missing facts, an add-on county)', async () => {
+    const counties: { county: string; households: Household[] }[] = [];
+    for (const county of ['421199', '981122']) {
+      const households = [...generateCounty({ households: 200, seed: 11, county, asOf: ASOF }).households()];
+      // Records the rules cannot fully decide: missing incomes, missing birth dates.
+      for (const h of households.slice(0, 20)) h.income = { wage: null, business: null, transfer: null, property: null, productionCost: null } as unknown as Household['income'];
+      for (const h of households.slice(20, 40)) for (const m of h.members) (m as { birthDate: string | null }).birthDate = null;
+      counties.push({ county, households });
+    }
+    let withMissing = 0;
+    let ownRuleSet = 0;
+    let bytes = 0;
+    let templateBytes = 0;
+    for (const { county, households } of counties) {
+      const shared = runShared(rules, county, ASOF);
+      for (const household of households) {
+        const { d, findings, stored, back } = await storeAndExpand(rules, household, shared);
+        expect(JSON.stringify(back)).to.equal(JSON.stringify(d));
+        // Every household of the county has its run's parameters and rule set: none stores them.
+        expect(stored).to.not.have.any.keys('parameters', 'ruleSet');
+        for (const c of stored.categories) {
+          if (c.ruleSet !== undefined) ownRuleSet++;
+          expect(c.ruleSet, c.id).to.equal(county === '981122' && c.id === 'housing-renovation' ? 'county-981122' : undefined);
+        }
+        for (const r of [...stored.categories, ...stored.checks, ...stored.dataChecks, stored.monitoringCandidate]) {
+          if (r.missingFacts !== undefined) {
+            expect(r.missingFacts).to.have.length.above(0);
+            withMissing++;
+          }
+        }
+        bytes += storedResult(d, findings, shared).determination.byteLength;
+        templateBytes += Buffer.byteLength(JSON.stringify(compactDetermination(d, templatesOnly(shared.templates!))));
+      }
+    }
+    expect(withMissing, 'results with missing facts').to.be.greaterThan(40);
+    expect(ownRuleSet, "the add-on county's categories").to.equal(200);
+    expect(bytes).to.be.below(templateBytes * 0.8);
+
+    for (const overrides of CASES) {
+      const household = caseHousehold(overrides);
+      const { d, back } = await storeAndExpand(rules, household, runShared(rules, '3607', ASOF));
+      expect(JSON.stringify(back)).to.equal(JSON.stringify(d));
+    }
+  });
+
+  it("keep the parameters of a household under a more specific override or a sub-region's rule set, and the rule set of another run", async () => {
+    // A run over province 98 (its own 低保 line); county 981122 overrides it again and adds rules.
+    const shared = runShared(rules, '98', ASOF);
+    const inProvince = caseHousehold({ regionCode: '980101001001', code: '980101001001000001' });
+    const inCounty = caseHousehold({ regionCode: '981122001001', code: '981122001001000001' });
+    const province = await storeAndExpand(rules, inProvince, shared);
+    const county = await storeAndExpand(rules, inCounty, shared);
+    expect(province.stored).to.not.have.property('parameters');
+    expect(county.stored.parameters?.dibaoLine).to.deep.equal({ value: 8100, effectiveFrom: '2024-01-01', region: '981122' });
+    expect(province.back.parameters.dibaoLine).to.deep.equal({ value: 7800, effectiveFrom: '2024-01-01', region: '98' });
+    expect(JSON.stringify(province.back)).to.equal(JSON.stringify(province.d));
+    expect(JSON.stringify(county.back)).to.equal(JSON.stringify(county.d));
+    // A run recorded under other rules (another hash) keeps the household's own rule set.
+    const other = await storeAndExpand(rules, inProvince, { ...shared, ruleSet: { ...shared.ruleSet!, hash: 'other' } });
+    expect(other.stored.ruleSet).to.deep.equal(province.d.ruleSet);
+    expect(JSON.stringify(other.back)).to.equal(JSON.stringify(province.d));
+  });
+
+  it('say so rather than invent what was left out when the run did not record it', async () => {
+    const household = caseHousehold({});
+    const shared = runShared(rules, '3607', ASOF);
+    const { stored, findings } = await storeAndExpand(rules, household, shared);
+    expect(() => expandDetermination(stored, ruleNames(rules), findings, { ...shared, parameters: null })).to.throw(/parameters/);
+    expect(() => expandDetermination(stored, ruleNames(rules), findings, { ...shared, ruleSet: null })).to.throw(/rule set/);
+  });
+
+  it('still expand, byte for byte, results stored before they left anything out (old runs)', async () => {
+    const names = ruleNames(rules);
+    const templates = runTemplates(rules, ASOF);
+    for (const overrides of [...CASES, { regionCode: '981122001001', code: '981122001001000002', income: { wage: null } }]) {
+      const household = caseHousehold(overrides);
+      const { determination: d, facts } = await evaluateWithFacts(household, ASOF, { rules });
+      const findings = householdFindings(household, d, facts);
+      for (const run of [{ conditionTemplates: templates, ruleSet: d.ruleSet }, {}]) {
+        const before = roundTrip(storedBefore(d, run.conditionTemplates ?? null));
+        expect(before).to.have.property('parameters');
+        expect(JSON.stringify(expandDetermination(before, names, findings, sharedOfRun(roundTrip(run))))).to.equal(JSON.stringify(d));
+      }
+    }
+  });
+
+  describe('of a run', function () {
+    this.timeout(60_000);
+    const households: Household[] = [];
+
+    before(async () => {
+      await resetDatabase();
+      for (const regionCode of ['980101001001', '980101001002', '981122001001']) {
+        households.push(await createHousehold(systemActor, buildHousehold({ regionCode, dibao: true })));
+        households.push(await createHousehold(systemActor, buildHousehold({
+          regionCode, members: [buildMember({ disability: { category: 'physical', grade: 2 } }), buildMember({ relation: 'son', schooling: 'junior', birthDate: null })],
+        })));
+      }
+    });
+
+    for (const workers of [0, 2]) {
+      it(`record the province's parameters once and list every result as evaluated (${workers} worker threads)`, async () => {
+        const { id } = await createRun(systemActor, { regionCode: '980000000000', asOf: ASOF });
+        await executeRun(id, { workers });
+        const run = await RunModel.findById(id).lean<any>();
+        expect(run.householdParameters.map((e: unknown[]) => e[0])).to.include('microloan.age');
+        const docs = await ResultModel.find({ runId: id }).lean<any[]>();
+        const keptParameters = docs.filter((doc) => 'parameters' in storedDetermination(doc.determination)).map((doc) => doc.regionCode);
+        expect(keptParameters).to.deep.equal(['981122001001', '981122001001']);
+        const { items } = await listResults(systemActor, id, { page: 1, limit: 100 });
+        expect(items).to.have.length(households.length);
+        for (const item of items) {
+          const household = await getHousehold(systemActor, item.householdCode);
+          const { determination } = await evaluateWithFacts(household, ASOF, { rules: rules as LoadedRules });
+          expect(JSON.stringify(item.determination), item.householdCode).to.equal(JSON.stringify(determination));
+        }
+      });
+    }
   });
 });
+
+async function storeAndExpand(loaded: LoadedRules, household: Household, shared: RunShared) {
+  const { determination: d, facts } = await evaluateWithFacts(household, ASOF, { rules: loaded });
+  const findings: Finding[] = householdFindings(household, d, facts);
+  const stored = storedDetermination(storedResult(d, findings, shared).determination);
+  const back = expandDetermination(stored, ruleNames(loaded), findings, roundTrip(shared));
+  return { d, findings, stored, back };
+}
+
+/** A determination as results were stored before they left anything out: every field, in this order. */
+function storedBefore(d: Determination, templates: ConditionTemplates | null): StoredDetermination {
+  const now = compactDetermination(d, templates ? templatesOnly(templates) : undefined);
+  const rule = (c: StoredDetermination['checks'][number], missingFacts: string[]) => ({ id: c.id, status: c.status, missingFacts, conditions: c.conditions, ...(c.short ? { short: c.short } : {}) });
+  const m = now.monitoringCandidate;
+  return {
+    asOf: now.asOf, householdCode: now.householdCode, regionCode: now.regionCode, ruleSet: d.ruleSet, additions: now.additions, inPolicy: now.inPolicy, memberCount: now.memberCount,
+    categories: now.categories.map((c, i) => ({
+      id: c.id, status: c.status, persons: c.persons, members: c.members, missingFacts: d.categories[i].missingFacts, ruleSet: d.categories[i].ruleSet,
+      conditions: c.conditions, ...(c.short ? { short: c.short } : {}), subBenefits: c.subBenefits,
+    })),
+    checks: now.checks.map((c, i) => rule(c, d.checks[i].missingFacts)),
+    monitoringCandidate: { candidate: m.candidate, type: m.type, status: m.status, missingFacts: d.monitoringCandidate.missingFacts, conditions: m.conditions, ...(m.short ? { short: m.short } : {}) },
+    dataChecks: now.dataChecks.map((c, i) => rule(c, d.dataChecks[i].missingFacts)),
+    parameters: d.parameters,
+  };
+}
