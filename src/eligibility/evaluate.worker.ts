@@ -20,6 +20,7 @@ import { membersOf } from './facts/household.fact';
 import { duplicatePersonIds, personIdsOf } from './facts/identity.fact';
 import { ResultModel } from './run.model';
 import { evaluateWithFacts, type Determination } from './evaluate';
+import { EVALUATED_FIELDS } from './evaluated-fields';
 import { householdFindings, type Finding } from './findings';
 import { loadRuleSets, type LoadedRules } from './ruleset.loader';
 import { reportedRules, SummaryBuilder, type RunSummary } from './summary';
@@ -137,7 +138,7 @@ export async function evaluateVillage(rules: LoadedRules, asOf: string, request:
     await ResultModel.collection.insertMany(batch, { ordered: false });
     stored += batch.length;
   };
-  for await (const household of householdCursor(request.actor, { regionCode: request.village })) {
+  for await (const household of householdCursor(request.actor, { regionCode: request.village }, { fields: EVALUATED_FIELDS })) {
     const { determination, facts } = await evaluateWithFacts(household, asOf, { rules, context: { duplicatePersonIds: duplicatesSeen(household, seen) } });
     summary.add(determination);
     docs.push(resultDocument(runId, storedResult(determination, householdFindings(household, determination, facts), shared)));

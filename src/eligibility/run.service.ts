@@ -19,6 +19,7 @@ import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
 import { expandDetermination, ruleNames, runShared, sharedOfRun, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
+import { EVALUATED_FIELDS } from './evaluated-fields';
 import { duplicatesSeen, evaluateRunBatch, resultDocument, type SummaryCounters, type WorkItem } from './evaluate.worker';
 import { enrolmentFindingTypes, type Finding } from './findings';
 import { ResultModel, RunModel } from './run.model';
@@ -156,7 +157,7 @@ async function runHere(job: RunJob): Promise<void> {
     if (docs.length > 0) await ResultModel.collection.insertMany(docs, { ordered: false });
     await job.progress(docs.length, summary);
   };
-  for await (const household of householdCursor(job.actor, { regionCode: job.regionCode })) {
+  for await (const household of householdCursor(job.actor, { regionCode: job.regionCode }, { fields: EVALUATED_FIELDS })) {
     batch.push({ household, duplicatePersonIds: duplicatesSeen(household, seen) });
     if (batch.length >= BATCH) await store();
   }
