@@ -399,3 +399,147 @@ function stringProblemOrLength(buf: Buffer, v: number, last: number): number | s
   if (!isUtf8(buf.subarray(v + 4, v + 4 + n - 1))) return 'string that is not valid UTF-8';
   return 4 + n;
 }
+
+/**
+ * Where `projectIncluded` writes before copying its result out: one allocation reused by every
+ * projected document of every find (the engine runs one command at a time on this thread).
+ */
+let projectScratch = Buffer.alloc(0);
+
+/**
+ * The bytes of a plain inclusion projection of the stored document `raw`, built by copying
+ * element bytes, nothing decoded: what `compileProjection` gives for the same paths
+ * (projection.ts `inclusionPlan` builds `plan` from the same tree), without decoding the kept
+ * fields and encoding them again. `_id` comes first when `keepId` (whole: `plan` must not name
+ * it), then the included fields in stored order. An included field is copied as it is
+ * stored, so a Double stays a Double. A path through a sub-document keeps the sub-document with
+ * only its included fields ({} when none is there); through an array it applies to every
+ * element: documents and arrays are projected, scalars dropped, and the kept elements numbered
+ * again from "0" (BSON arrays must be); through any other value it drops the field.
+ *
+ * Where the decoded path differs, these bytes keep what is stored, as mongod does: fields
+ * named like array indexes ("2020") stay in stored order (a decoded JS object puts them first),
+ * and a BSON undefined stays undefined (encoding the decoded object writes null).
+ */
+export function projectIncluded(raw: Buffer, plan: PathLevel, keepId: boolean): Buffer {
+  // No output element is longer than the stored element it comes from, except that a kept array
+  // element gets a new key: at most 10 digits, for an element of at least 7 bytes (type, an
+  // empty name's NUL, an empty document). Three times the stored size is always enough.
+  // A document past 1 MB gets room of its own, so that one large document does not keep
+  // 3 × its size allocated for as long as the engine runs.
+  const room = 3 * raw.length;
+  if (projectScratch.length < room && room <= 3 << 20) projectScratch = Buffer.allocUnsafeSlow(Math.max(room, 64 * 1024));
+  const out = projectScratch.length >= room ? projectScratch : Buffer.allocUnsafeSlow(room);
+  let p = 4;
+  if (keepId) {
+    const id = idElement(raw);
+    if (id) p += raw.copy(out, p, id[0], id[1]);
+  }
+  p = copyIncluded(raw, 0, plan, out, p, true);
+  out[p++] = 0;
+  out.writeInt32LE(p, 0);
+  const result = Buffer.allocUnsafe(p);
+  out.copy(result, 0, 0, p);
+  return result;
+}
+
+/** Start and end offsets of the top-level `_id` element, first looked for where mongod stores it. */
+function idElement(raw: Buffer): [number, number] | undefined {
+  if (idFirst(raw)) return [4, 9 + valueLength(raw, raw[4], 9)];
+  for (const e of elements(raw)) if (e.name === '_id') return [e.start, e.end];
+  return undefined;
+}
+
+/**
+ * Write the elements `level` keeps of the document at `start` into `out` from `p`; returns
+ * where they end, or -1 when bson would decode that document as a DBRef (not a plain document,
+ * so a path through it drops it, as `include` in projection.ts does). The top-level document is
+ * never taken for one: the decoded path decodes only the fields a projection names, and a plain
+ * projection names no `$` field.
+ */
+function copyIncluded(buf: Buffer, start: number, level: PathLevel, out: Buffer, p: number, top = false): number {
+  const last = start + buf.readInt32LE(start) - 1;
+  let dollar = false;
+  let q = start + 4;
+  while (q < last) {
+    const type = buf[q];
+    const nul = cstringEnd(buf, q + 1);
+    const value = nul + 1;
+    const end = value + valueLength(buf, type, value);
+    if (buf[q + 1] === 0x24) dollar = true; // "$"
+    const i = nameIndex(level, buf, q + 1, nul);
+    const sub = i >= 0 ? level.subs[i] : undefined;
+    if (sub === null) {
+      p = copyBytes(buf, q, end, out, p);
+    } else if (sub && (type === 0x03 || type === 0x04)) {
+      const next = writeProjected(buf, type, value, sub, out, copyBytes(buf, q, value, out, p)); // after the type byte and name
+      if (next >= 0) p = next;
+    }
+    q = end;
+  }
+  return dollar && !top && decodesAsDBRef(buf, start) ? -1 : p;
+}
+
+/**
+ * `buf[start, end)` copied to `out` at `p`; returns where the copy ends. Short ranges (most
+ * element names and scalar values) are copied by a loop: Buffer#copy's native call costs more.
+ */
+function copyBytes(buf: Buffer, start: number, end: number, out: Buffer, p: number): number {
+  if (end - start > 64) return p + buf.copy(out, p, start, end);
+  for (let i = start; i < end; i++) out[p++] = buf[i];
+  return p;
+}
+
+/** The elements of a projected array: its documents and arrays projected and numbered again. */
+function copyEach(buf: Buffer, start: number, level: PathLevel, out: Buffer, p: number): number {
+  const last = start + buf.readInt32LE(start) - 1;
+  let n = 0;
+  let q = start + 4;
+  while (q < last) {
+    const type = buf[q];
+    const value = cstringEnd(buf, q + 1) + 1;
+    const end = value + valueLength(buf, type, value);
+    if (type === 0x03 || type === 0x04) {
+      out[p] = type;
+      let name = p + 1;
+      if (n < 10) out[name++] = 0x30 + n; // "0" to "9" without making a string: most arrays are short
+      else name += out.write(String(n), name, 'latin1');
+      out[name] = 0;
+      const next = writeProjected(buf, type, value, level, out, name + 1);
+      if (next >= 0) {
+        p = next;
+        n++;
+      }
+    }
+    q = end;
+  }
+  return p;
+}
+
+/** A projected document or array value (size, elements, NUL) at `p`; -1 for a DBRef. */
+function writeProjected(buf: Buffer, type: number, value: number, level: PathLevel, out: Buffer, p: number): number {
+  const body = type === 0x03 ? copyIncluded(buf, value, level, out, p + 4) : copyEach(buf, value, level, out, p + 4);
+  if (body < 0) return -1;
+  out[body] = 0;
+  out.writeInt32LE(body + 1 - p, p);
+  return body + 1;
+}
+
+/**
+ * Whether bson decodes the document at `start` as a DBRef (its `isDBRefLike`): its `$` fields
+ * are only $ref, $id and $db, with a string $ref, an $id that is not null and a string $db or
+ * none.
+ */
+function decodesAsDBRef(buf: Buffer, start: number): boolean {
+  let ref = false;
+  let id = false;
+  let db = true;
+  for (const e of elements(buf, start)) {
+    if (!e.name.startsWith('$')) continue;
+    if (e.name === '$ref') ref = e.type === 0x02;
+    else if (e.name === '$id') id = e.type !== 0x0a && e.type !== 0x06;
+    else if (e.name === '$db') db = e.type === 0x02;
+    else return false;
+  }
+  return ref && id && db;
+}

@@ -3,6 +3,7 @@
 // first, positional `$` and `$elemMatch` return the matched element, and mixing inclusion with
 // exclusion is an error (31253/31254). Computed fields are handed to mingo.
 import type { Query } from 'mingo/query';
+import type { PathLevel } from './bson-raw';
 import { newQuery } from './mingo-context';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, getPath, isPlainObject } from './keys';
@@ -170,6 +171,42 @@ export function compileProjection(spec: Doc | undefined): Projector | null {
     }
     if (!keepId) delete out._id;
     return out;
+  };
+}
+
+/**
+ * The paths of a plain inclusion projection (only 0/1/true/false values, no `$` anywhere, at
+ * least one field other than `_id` included) for `projectIncluded` in bson-raw.ts, which copies
+ * the kept elements' bytes; null for any other projection. The tree is the one
+ * `compileProjection` builds, so both give the same document. Call it after `compileProjection`,
+ * which validates the projection and reports its errors.
+ */
+export function inclusionPlan(spec: Doc | undefined): { plan: PathLevel; keepId: boolean } | null {
+  if (!spec) return null;
+  const tree: Tree = new Map();
+  let keepId = true;
+  for (const [field, v] of Object.entries(spec)) {
+    if (field.includes('$') || (typeof v !== 'number' && typeof v !== 'boolean')) return null;
+    if (field === '_id') keepId = Boolean(v);
+    else if (v) addPath(tree, field.split('.'));
+    else return null;
+  }
+  if (tree.size === 0) return null;
+  // `_id` is kept whole or left out: compileProjection puts the document's own _id first,
+  // whatever `_id.x` paths say.
+  tree.delete('_id');
+  return { plan: toLevel(tree), keepId };
+}
+
+function toLevel(tree: Tree): PathLevel {
+  const keys = [...tree.keys()];
+  return {
+    keys,
+    names: keys.map((k) => Buffer.from(k, 'utf8')),
+    subs: keys.map((k) => {
+      const t = tree.get(k)!;
+      return t === true ? null : toLevel(t);
+    }),
   };
 }
 

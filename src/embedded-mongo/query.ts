@@ -2,14 +2,14 @@
 // MongoDB's codes), evaluated by mingo over index-narrowed candidates.
 import { BSONRegExp, BSONSymbol, Binary, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, deserialize } from 'bson';
 import { newQuery } from './mingo-context';
-import { type PathLevel, TYPED, compilePaths, pickFields, pickPaths } from './bson-raw';
+import { type PathLevel, TYPED, compilePaths, pickFields, pickPaths, projectIncluded } from './bson-raw';
 import { decode, decodeOnce, storedBytes } from './decoded';
 import type { Collection } from './collection';
 import type { Engine } from './engine';
 import { MongoCommandError, fromMingoError, unsupported } from './errors';
 import { type Doc, isPlainObject, pathValues, valueKey } from './keys';
 import type { Txn } from './sessions';
-import { compileProjection } from './projection';
+import { compileProjection, inclusionPlan } from './projection';
 import { parseSort, sortDocs } from './sort';
 
 /** Query operators mingo lacks or that need server facilities we do not have. */
@@ -354,25 +354,29 @@ export function findIterator(engine: Engine, coll: Collection | undefined, spec:
 /**
  * The lazy result of a find command: stored documents as their stored bytes, which the reply
  * copies as they are (a findOne by code tests the filter on the code field and decodes nothing
- * else); projected documents as objects.
+ * else); documents under a plain inclusion projection as bytes copied out of the stored ones
+ * (`projectIncluded`); other projections as objects.
  */
 export function findReplyIterator(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn?: Txn): Iterator<Doc | Buffer> {
-  return findResults(engine, coll, spec, txn, !compileProjection(spec.projection));
+  return findResults(engine, coll, spec, txn, true);
 }
 
-function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn: Txn | undefined, asBytes: boolean): Iterator<Doc | Buffer> {
+function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpec, txn: Txn | undefined, reply: boolean): Iterator<Doc | Buffer> {
   const query = compileFilter(spec.filter);
   const sort = parseSort(spec.sort);
+  // Compiled first, and whatever the path taken, so that an invalid projection fails as before.
   const project = compileProjection(spec.projection);
+  const included = reply && project ? inclusionPlan(spec.projection) : null;
+  // Replies are bytes without a projection and under a plain inclusion: a county run reads its
+  // households with only the fields evaluation needs, and copying those fields' bytes out of the
+  // stored document costs the engine a fraction of decoding the document and encoding the
+  // projected object again (0.6 s against 5.2 s of CPU for 30k households).
+  const asBytes = reply && (!project || included !== null);
+  const replyBytes = included ? (raw: Buffer) => projectIncluded(raw, included.plan, included.keepId) : (raw: Buffer) => raw;
   const skip = Math.max(0, Number(spec.skip ?? 0));
   const limit = Math.abs(Number(spec.limit ?? 0));
-  const projected = (docs: Iterator<Doc | Buffer>): Iterator<Doc | Buffer> => {
-    if (!project) return docs;
-    const typedSource = typedProjectionSource(spec.projection);
-    return mapIter(docs as Iterator<Doc>, (d) => project(typedSource(d), spec.filter));
-  };
-  let source: Iterator<Doc>;
-  let finish: ((d: Doc) => Doc | Buffer) | undefined;
+  const typedSource = project ? typedProjectionSource(spec.projection) : undefined;
+  const projectDoc = (d: Doc): Doc => (project && typedSource ? project(typedSource(d), spec.filter) : d);
   const sortFields = sort && sort !== 'natural-desc' ? (spec.filter ? filterFields(spec.filter) : new Set<string>()) : null;
   if (sort && sort !== 'natural-desc' && sortFields && coll) {
     // Sort on the sort and filter fields and the id only, and read just the documents that are
@@ -386,18 +390,20 @@ function findResults(engine: Engine, coll: Collection | undefined, spec: FindSpe
     for (const [d] of matchingEntries(engine, coll, spec.filter, txn, query, compilePaths(sortFields))) picked.push(d);
     const sorted = sortDocs(picked, sort)[Symbol.iterator]();
     const raws = reread(engine, coll, spec.filter, txn, query, skip || limit ? sliceIter(sorted, skip, limit) : sorted);
-    return projected(asBytes ? raws : mapIter(raws, (raw) => decodeOnce(raw)));
+    return asBytes ? mapIter(raws, replyBytes) : mapIter(raws, (raw) => projectDoc(decodeOnce(raw)));
   } else if (asBytes && !sort) {
-    // No projection (asBytes) and no sort: the matches' bytes are the result.
+    // The matches' bytes are the result (projected when asked): nothing else of them is decoded.
     const entries = matchingEntries(engine, coll, spec.filter, txn, query, undefined, false);
-    return mapIter(skip || limit ? sliceIter(entries, skip, limit) : entries, ([, raw]) => raw);
-  } else {
-    source = matching(engine, coll, spec.filter, txn, query);
-    if (sort) source = sortDocs([...(source as Generator<Doc>)], sort)[Symbol.iterator]();
-    if (asBytes) finish = (d) => storedBytes(d) ?? d;
+    return mapIter(skip || limit ? sliceIter(entries, skip, limit) : entries, ([, raw]) => replyBytes(raw));
   }
+  let source: Iterator<Doc> = matching(engine, coll, spec.filter, txn, query);
+  if (sort) source = sortDocs([...(source as Generator<Doc>)], sort)[Symbol.iterator]();
   const sliced = skip || limit ? sliceIter(source, skip, limit) : source;
-  return projected(finish ? mapIter(sliced, finish) : sliced);
+  if (!asBytes) return project ? mapIter(sliced, projectDoc) : sliced;
+  return mapIter(sliced, (d): Doc | Buffer => {
+    const raw = storedBytes(d);
+    return raw ? replyBytes(raw) : projectDoc(d);
+  });
 }
 
 /**
