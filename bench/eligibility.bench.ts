@@ -158,7 +158,8 @@ interface CountyRunFigures {
 
 async function countyRun(): Promise<CountyRunFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eligibility-bench-'));
-  const db = await connect({ dataDir: path.join(dir, 'data') });
+  // ENGINE_CACHE_MB as the service reads it (src/config.ts); the engine's default otherwise.
+  const db = await connect({ dataDir: path.join(dir, 'data'), documentCacheBytes: process.env.ENGINE_CACHE_MB ? Number(process.env.ENGINE_CACHE_MB) * 1024 ** 2 : undefined });
   try {
     await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
     const c = generateCounty({ households: HOUSEHOLDS, seed: SEED });

@@ -162,39 +162,50 @@ function packConditions(conditions: ConditionResult[]): StoredCondition[] {
  * key order does not matter, since `expandDetermination` writes the determination's own.
  */
 export function compactDetermination(d: Determination, shared?: RunShared): StoredDetermination {
+  // Loops and module-level helpers, not closures: under tsx every closure made per call also
+  // pays for its name (esbuild keepNames), and this runs once per household of a county run.
   const templates = shared?.templates ?? undefined;
   const baseId = shared?.ruleSet?.id;
-  const pack = (conditions: ConditionResult[], id: string | undefined): Packed => {
-    const short = templates && id !== undefined ? shortConditions(conditions, templates[id]) : undefined;
-    return short ? { conditions: short, short: 1 } : { conditions: packConditions(conditions) };
-  };
-  const categories = d.categories.map((c) => {
-    const p = pack(c.conditions, c.id);
-    const subBenefits = c.subBenefits.map((b) => ({ id: b.id, status: b.status, persons: b.persons, members: b.members }));
+  const categories: StoredDetermination['categories'] = [];
+  for (const c of d.categories) {
+    const p = pack(c.conditions, c.id, templates);
+    const subBenefits: StoredDetermination['categories'][number]['subBenefits'] = [];
+    for (const b of c.subBenefits) subBenefits.push({ id: b.id, status: b.status, persons: b.persons, members: b.members });
     const out: StoredDetermination['categories'][number] = { id: c.id, status: c.status, persons: c.persons, members: c.members, conditions: p.conditions, subBenefits };
     if (c.missingFacts.length > 0) out.missingFacts = c.missingFacts;
     if (c.ruleSet !== baseId) out.ruleSet = c.ruleSet;
     if (p.short) out.short = p.short;
-    return out;
-  });
-  const check = (c: Determination['checks'][number]) => {
-    const p = pack(c.conditions, c.id);
-    const out: StoredDetermination['checks'][number] = { id: c.id, status: c.status, conditions: p.conditions };
-    if (c.missingFacts.length > 0) out.missingFacts = c.missingFacts;
-    if (p.short) out.short = p.short;
-    return out;
-  };
+    categories.push(out);
+  }
   const m = d.monitoringCandidate;
-  const pm = pack(m.conditions, monitoringRule(templates));
+  const pm = pack(m.conditions, monitoringRule(templates), templates);
   const monitoringCandidate: StoredDetermination['monitoringCandidate'] = { candidate: m.candidate, type: m.type, status: m.status, conditions: pm.conditions };
   if (m.missingFacts.length > 0) monitoringCandidate.missingFacts = m.missingFacts;
   if (pm.short) monitoringCandidate.short = pm.short;
   const out: StoredDetermination = {
     asOf: d.asOf, householdCode: d.householdCode, regionCode: d.regionCode, additions: d.additions, inPolicy: d.inPolicy,
-    memberCount: d.memberCount, categories, checks: d.checks.map(check), monitoringCandidate, dataChecks: d.dataChecks.map(check),
+    memberCount: d.memberCount, categories, checks: packChecks(d.checks, templates), monitoringCandidate, dataChecks: packChecks(d.dataChecks, templates),
   };
   if (!shared?.ruleSet || !sameRuleSet(d.ruleSet, shared.ruleSet)) out.ruleSet = d.ruleSet;
   if (!shared?.parameters || !sameParameters(d.parameters, shared.parameters)) out.parameters = d.parameters;
+  return out;
+}
+
+/** A rule's conditions in their short form when they follow its template, else in full. */
+function pack(conditions: ConditionResult[], id: string | undefined, templates: ConditionTemplates | undefined): Packed {
+  const short = templates && id !== undefined ? shortConditions(conditions, templates[id]) : undefined;
+  return short ? { conditions: short, short: 1 } : { conditions: packConditions(conditions) };
+}
+
+function packChecks(checks: Determination['checks'], templates: ConditionTemplates | undefined): StoredDetermination['checks'] {
+  const out: StoredDetermination['checks'] = [];
+  for (const c of checks) {
+    const p = pack(c.conditions, c.id, templates);
+    const check: StoredDetermination['checks'][number] = { id: c.id, status: c.status, conditions: p.conditions };
+    if (c.missingFacts.length > 0) check.missingFacts = c.missingFacts;
+    if (p.short) check.short = p.short;
+    out.push(check);
+  }
   return out;
 }
 

@@ -338,12 +338,11 @@ function documentProblem(buf: Buffer, start: number, limit: number): string | nu
 /** The byte length of the value of `type` at `v` (ending by `last`), or why it is malformed. */
 function valueProblemOrLength(buf: Buffer, type: number, v: number, last: number): number | string {
   const room = last - v;
-  const fixed = (n: number) => (n <= room ? n : 'value runs past the document');
   switch (type) {
-    case 0x01: case 0x09: case 0x11: case 0x12: return fixed(8);
-    case 0x07: return fixed(12);
-    case 0x10: return fixed(4);
-    case 0x13: return fixed(16);
+    case 0x01: case 0x09: case 0x11: case 0x12: return fixedLength(8, room);
+    case 0x07: return fixedLength(12, room);
+    case 0x10: return fixedLength(4, room);
+    case 0x13: return fixedLength(16, room);
     case 0x06: case 0x0a: case 0x7f: case 0xff: return 0;
     case 0x08:
       if (room < 1) return 'value runs past the document';
@@ -390,13 +389,26 @@ function valueProblemOrLength(buf: Buffer, type: number, v: number, last: number
   }
 }
 
+/** A value of `n` bytes where `room` are left (a plain function: a closure per call costs a name under tsx). */
+function fixedLength(n: number, room: number): number | string {
+  return n <= room ? n : 'value runs past the document';
+}
+
 /** A string value (int32 length, UTF-8 bytes, NUL) at `v`: its byte length, or why it is malformed. */
 function stringProblemOrLength(buf: Buffer, v: number, last: number): number | string {
   if (last - v < 5) return 'value runs past the document';
   const n = buf.readInt32LE(v);
   if (n < 1 || 4 + n > last - v) return 'string length out of range';
   if (buf[v + 4 + n - 1] !== 0) return 'string not terminated by a NUL byte';
-  if (!isUtf8(buf.subarray(v + 4, v + 4 + n - 1))) return 'string that is not valid UTF-8';
+  // Most strings here are codes and ids: ASCII is checked in place, the rest by Node's validator.
+  let ascii = true;
+  for (let i = v + 4, end = v + 4 + n - 1; i < end; i++) {
+    if (buf[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii && !isUtf8(buf.subarray(v + 4, v + 4 + n - 1))) return 'string that is not valid UTF-8';
   return 4 + n;
 }
 

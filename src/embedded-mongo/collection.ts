@@ -84,8 +84,11 @@ export class Collection {
       forget(before);
     }
     if (after) {
-      this.docs.set(id, after);
-      // An update's document is likely read again soon; an inserted one is not (decoded.ts `relate`).
+      // An update's document is likely read again soon; an inserted one is not: it leaves memory
+      // once SQLite holds it, as it is kept out of the decoded cache (decoded.ts `relate`). A
+      // county run inserts 100,000 results that nothing reads during the run; caching them
+      // evicted the households being read and kept the garbage collector busy with the churn.
+      this.docs.set(id, after, before !== undefined);
       if (afterDoc && !partial) (before ? remember : relate)(after, afterDoc);
       if (this.indexes.length > 0) {
         const doc = afterDoc ?? this.indexView(after);

@@ -70,6 +70,8 @@ export class DocStore {
   private readonly ids = new Set<string>();
   /** Bytes applied in memory whose SQLite write has not committed yet: never evicted. */
   private readonly pending = new Map<string, Buffer>();
+  /** Pending ids whose bytes are not cached once SQLite holds them (`set` with `cache` false). */
+  private readonly uncached = new Set<string>();
   private readonly prefix: string;
   /** Counts writes, so that a scan knows when the page it holds may be stale. */
   private writes = 0;
@@ -104,16 +106,22 @@ export class DocStore {
     return raw;
   }
 
-  /** A write applied in memory: pinned until `settle()`. */
-  set(id: string, raw: Buffer): void {
+  /**
+   * A write applied in memory: pinned until `settle()`, then cached unless `cache` is false (an
+   * inserted document: collection.ts `apply`).
+   */
+  set(id: string, raw: Buffer, cache = true): void {
     this.ids.add(id);
     this.pending.set(id, raw);
+    if (cache) this.uncached.delete(id);
+    else this.uncached.add(id);
     this.writes++;
   }
 
   delete(id: string): void {
     this.ids.delete(id);
     this.pending.delete(id);
+    this.uncached.delete(id);
     this.writes++;
     this.cache.delete(this.prefix + id);
   }
@@ -123,10 +131,11 @@ export class DocStore {
     this.ids.add(id);
   }
 
-  /** SQLite now agrees with memory: pinned bytes become ordinary cache entries. */
+  /** SQLite now agrees with memory: pinned bytes become ordinary cache entries, or leave memory. */
   settle(): void {
-    for (const [id, raw] of this.pending) this.cache.set(this.prefix + id, raw);
+    for (const [id, raw] of this.pending) if (!this.uncached.has(id)) this.cache.set(this.prefix + id, raw);
     this.pending.clear();
+    this.uncached.clear();
     this.writes++;
   }
 

@@ -92,8 +92,10 @@ function insertSentBytes(cmd: Doc, ctx: CommandContext, sent: Buffer[]): Doc {
     }
     if (idType === 0x04 || idType === 0x0b) throw new MongoCommandError('BadValue', `can't use an array for _id`);
     if (dollar !== undefined) throw new MongoCommandError('BadValue', `Document can't have $ prefixed field names: ${dollar}`);
-    // The driver appends _id to documents it generated one for; mongod stores it first.
-    const raw = idType !== undefined && idFirst(bytes) ? ownBytes(bytes) : withIdFirstBytes(bytes, new ObjectId());
+    // The driver appends _id to documents it generated one for; mongod stores it first. Bytes
+    // with _id first are stored as a view into the message, not copied: an inserted document
+    // stays in memory only until SQLite holds it (doc-store.ts `set`), within this command.
+    const raw = idType !== undefined && idFirst(bytes) ? bytes : withIdFirstBytes(bytes, new ObjectId());
     const { doc, partial } = c.insertView(raw);
     ctx.engine.put(w, c, valueKey(doc._id), { raw, doc, partial }, true);
     n++;

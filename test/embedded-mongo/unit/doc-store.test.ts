@@ -145,6 +145,17 @@ describe('embedded engine: documents in SQLite behind a bounded cache', () => {
     open();
     check();
   });
+
+  it('leaves inserted documents out of the cache once SQLite holds them, and caches what is read and updated', () => {
+    run({ insert: 'h', documents: [{ _id: 1, n: 1, code: 'c1', pad: 'a' }, { _id: 2, n: 2, code: 'c2', pad: 'b' }] });
+    expect(storage.cache.size).to.equal(0);
+    expect(findAll({ _id: 1 }).map((d) => d.pad)).to.deep.equal(['a']);
+    const afterRead = storage.cache.size;
+    expect(afterRead).to.be.greaterThan(0);
+    run({ update: 'h', updates: [{ q: { _id: 2 }, u: { $set: { pad: 'c' } } }] });
+    expect(storage.cache.size).to.be.greaterThan(afterRead);
+    expect(findAll().map((d) => d.pad)).to.deep.equal(['a', 'c']);
+  });
 });
 
 describe('embedded engine: the document cache', () => {
