@@ -18,6 +18,8 @@
  *   npx tsx bench/eligibility.bench.ts          (or `npm run bench -- eligibility`)
  *   ELIGIBILITY_BENCH_HOUSEHOLDS=20000 npx tsx bench/eligibility.bench.ts
  *   ELIGIBILITY_BENCH_ONLY=run npx tsx bench/eligibility.bench.ts     (the county run alone)
+ *   ELIGIBILITY_BENCH_WORKERS=2 …   (the run's worker threads; the service's default otherwise)
+ *   ENGINE_CACHE_MB=8 …             (the embedded engine's document cache, as the service reads it)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -185,7 +187,7 @@ async function countyRun(): Promise<CountyRunFigures> {
     const started = process.hrtime.bigint();
     let done = 0;
     const summary = await runRegion({
-      regionCode: countyCode, asOf: AS_OF,
+      regionCode: countyCode, asOf: AS_OF, workers: process.env.ELIGIBILITY_BENCH_WORKERS ? Number(process.env.ELIGIBILITY_BENCH_WORKERS) : undefined,
       onProgress: (p) => {
         done = p.done;
         while (quarters.length < 4 && done >= (HOUSEHOLDS * (quarters.length + 1)) / 4) quarters.push(process.memoryUsage().rss);
