@@ -31,24 +31,22 @@ const BATCH = 250;
 /** Regions smaller than this are evaluated in this thread: starting workers costs more. */
 const WORKER_THRESHOLD = 5_000;
 /**
- * Worker threads of a large region's run: one more than the cores, at least three and at most
- * four. Each reads its villages' households through its own connection, evaluates them and
- * writes their results, so this thread only serves the database (embedded) and adds up
- * counters. It serves one request at a time, so a worker waiting for its reply leaves its core
- * to another: on this project's two cores three workers beat two in three of four adjacent pairs
- * of 100k-household runs (means 32.4 s against 33.8 s; the machine's own spread is ±10%). Four
- * is as far as this was reasoned about, not measured on more cores.
+ * Worker threads of a large region's run: one per core, at least two and at most four. Each
+ * reads its villages' households through its own connection, evaluates them and writes their
+ * results, so this thread only serves the database (embedded) and adds up counters. Before,
+ * this thread read and decoded every household, handed it over and encoded every result, at
+ * about a millisecond a household: a second worker then only competed with it for the second
+ * core. Four is as far as this was reasoned about, not measured (this machine has two cores).
  */
-const WORKERS = Math.min(4, Math.max(3, os.availableParallelism() + 1));
+const WORKERS = Math.min(4, Math.max(2, os.availableParallelism()));
 /** Villages handed to each worker at a time: one being read, one waiting. */
 const VILLAGES_PER_WORKER = 2;
 const PROGRESS_EVERY_MS = 500;
 
 export interface RunOptions {
   /**
-   * Worker threads; by default one more than the cores (three to four) for a region of 5,000
-   * households or more, none for a smaller one, and none when the database address is not
-   * known here.
+   * Worker threads; by default one per core (two to four) for a region of 5,000 households or
+   * more, none for a smaller one, and none when the database address is not known here.
    */
   workers?: number;
   onProgress?(progress: { done: number; total: number; rate: number }): void;
