@@ -57,7 +57,7 @@ export class RawCommand {
  * `body[name]` as the decoded documents of a document sequence, decoded the first time it is
  * read. An insert reads the bytes instead (`RawCommand.documents`): it checks them, stores them
  * as they are and decodes only their indexed fields (commands/write.ts), where decoding every
- * inserted document here was a fifth of the database thread's work on a county run's results.
+ * inserted document here was about a tenth of the database thread's busy time in a county run.
  * Bytes that are not BSON fail the command that reads them with FailedToParse, as they failed
  * the whole message before.
  */
