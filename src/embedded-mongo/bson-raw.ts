@@ -305,8 +305,8 @@ export function hasRetypedNumbers(buf: Buffer, start = 0): boolean {
  * element types, booleans and the UTF-8 of string values checked all the way down, nothing
  * decoded. These are the checks bson's decoding would fail on, so bytes that pass can be stored
  * as they are and read back later. An insert stores the bytes it was sent and reads only their
- * indexed fields (commands/write.ts); decoding each document in full only to check it was most
- * of the database thread's work on a county run's results.
+ * indexed fields (commands/write.ts); decoding each document in full only to check it was
+ * about a tenth of the database thread's busy time on a county run's results.
  */
 export function bsonProblem(buf: Buffer): string | null {
   if (buf.length < 5) return 'document shorter than 5 bytes';

@@ -178,7 +178,8 @@ export function compileProjection(spec: Doc | undefined): Projector | null {
  * The paths of a plain inclusion projection (only 0/1/true/false values, no `$` anywhere, at
  * least one field other than `_id` included) for `projectIncluded` in bson-raw.ts, which copies
  * the kept elements' bytes; null for any other projection. The tree is the one
- * `compileProjection` builds, so both give the same document. Call it after `compileProjection`,
+ * `compileProjection` builds, so both give the same document (not bson-raw's `compilePaths`,
+ * where a numeric step means "decode the top-level field whole"; here it is a field name). Call it after `compileProjection`,
  * which validates the projection and reports its errors.
  */
 export function inclusionPlan(spec: Doc | undefined): { plan: PathLevel; keepId: boolean } | null {
