@@ -14,7 +14,7 @@
  * Reading a result expands it back to the determination JSON of DESIGN.md, losslessly.
  */
 import { parametersInForce, type ConditionResult, type Determination } from './evaluate';
-import type { Finding } from './findings';
+import { enrolmentReason, isEnrolmentFindingType, type Finding } from './findings';
 import { rulesInForce, type CompiledCondition, type LoadedRules } from './ruleset.loader';
 
 /** [fact, operator, factValue, value, result, parameter name or null] */
@@ -117,8 +117,55 @@ export function storedResult(d: Determination, findings: Finding[], shared?: Run
     categories: d.categories.filter((c) => c.status === 'eligible').map((c) => c.id),
     findingTypes: [...new Set(findings.map((f) => f.type))],
     determination: utf8.encode(JSON.stringify(compactDetermination(d, shared))),
-    findings: utf8.encode(JSON.stringify(findings)),
+    findings: utf8.encode(JSON.stringify(compactFindings(findings, d))),
   };
+}
+
+/**
+ * A finding as stored. What the result and the run already say is left out: the household and
+ * region (the result's own), the rule (an enrolment finding's category, a data check's own id)
+ * and an enrolment finding's reason (fixed words around the category's name and the run's date,
+ * findings.ts `enrolmentReason`). So an enrolment finding is [type, category] and a failing
+ * data check [type, reason] or [type, reason, idNumbers]. Most of a county's findings are
+ * enrolment findings, and their Chinese reasons were a fifth of a stored result's bytes, and
+ * the only text in it that was not ASCII. A finding that does not follow this shape (none the
+ * service makes) is stored whole, as every finding was before.
+ */
+export type StoredFinding = Finding | [string, string] | [string, string, string[]];
+
+/** Where a stored finding's household, region, date and category names come from when read back. */
+export interface FindingContext { householdCode: string; regionCode: string | null; asOf: string; names: Record<string, string> }
+
+function compactFindings(findings: Finding[], d: Determination): StoredFinding[] {
+  const householdCode = d.householdCode ?? '';
+  const regionCode = d.regionCode ?? '';
+  const out: StoredFinding[] = [];
+  for (const f of findings) {
+    if (f.householdCode !== householdCode || f.regionCode !== regionCode) out.push(f);
+    else if (isEnrolmentFindingType(f.type)) {
+      const category = f.category === undefined ? undefined : d.categories.find((c) => c.id === f.category);
+      const short = category && f.rule === category.id && f.idNumbers === undefined && f.reason === enrolmentReason(f.type, category.name, d.asOf);
+      out.push(short ? [f.type, category.id] : f);
+    } else if (f.rule === f.type && f.category === undefined) {
+      out.push(f.idNumbers === undefined ? [f.type, f.reason] : [f.type, f.reason, f.idNumbers]);
+    } else out.push(f);
+  }
+  return out;
+}
+
+/** A stored finding back as the finding it was (key order included). */
+function expandFinding(stored: StoredFinding, context: FindingContext | undefined): Finding {
+  if (!Array.isArray(stored)) return stored;
+  if (!context) throw new Error('a stored finding needs its result and run to be read back');
+  const [type, second, idNumbers] = stored;
+  const householdCode = context.householdCode;
+  const regionCode = context.regionCode ?? '';
+  if (isEnrolmentFindingType(type)) {
+    return { type, rule: second, category: second, householdCode, regionCode, reason: enrolmentReason(type, context.names[second] ?? second, context.asOf) };
+  }
+  const finding: Finding = { type, rule: type, householdCode, regionCode, reason: second };
+  if (idNumbers !== undefined) finding.idNumbers = idNumbers;
+  return finding;
 }
 
 /** JSON read back from a stored field: bytes (a BSON binary or a Buffer) or, stored earlier, text. */
@@ -135,10 +182,19 @@ export function storedDetermination(stored: unknown): StoredDetermination {
   return storedJson(stored) as StoredDetermination;
 }
 
-/** The findings of a stored result (results stored before they were JSON: the array itself). */
-export function storedFindings(stored: unknown): Finding[] {
+/**
+ * The findings of a stored result (results stored before they were JSON: the array itself).
+ * `context`: the result's household and region, the run's date and rule names
+ * (`findingContext`), which findings stored in their short form leave out.
+ */
+export function storedFindings(stored: unknown, context?: FindingContext): Finding[] {
   const findings = storedJson(stored);
-  return Array.isArray(findings) ? (findings as Finding[]) : [];
+  return Array.isArray(findings) ? (findings as StoredFinding[]).map((f) => expandFinding(f, context)) : [];
+}
+
+/** The `FindingContext` of a stored result of `run`. */
+export function findingContext(result: { householdCode: string; regionCode?: string | null }, run: { asOf: string; ruleNames?: Record<string, string> | null }): FindingContext {
+  return { householdCode: result.householdCode, regionCode: result.regionCode ?? null, asOf: run.asOf, names: run.ruleNames ?? {} };
 }
 
 /** Rule, sub-benefit and monitoring-type id → name, for every rule of the loaded sets. */

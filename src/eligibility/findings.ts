@@ -28,6 +28,21 @@ export const enrolmentFindingTypes = {
   'eligible-not-enrolled': '符合条件但未享受',
 } as const;
 
+export type EnrolmentFindingType = keyof typeof enrolmentFindingTypes;
+
+export function isEnrolmentFindingType(type: string): type is EnrolmentFindingType {
+  return Object.hasOwn(enrolmentFindingTypes, type);
+}
+
+/**
+ * An enrolment finding's reason: fixed words around the category's name and the date, so a
+ * stored result keeps only the finding's type and category and reads the reason back from the
+ * run's names (determination.codec.ts `storedFindings`).
+ */
+export function enrolmentReason(type: EnrolmentFindingType, categoryName: string, asOf: string): string {
+  return type === 'enrolled-not-eligible' ? `登记享受${categoryName}，但 ${asOf} 不符合条件` : `${asOf} 符合${categoryName}条件，但没有登记该项帮扶措施`;
+}
+
 /** Categories the household is enrolled in (supports in force on the date). */
 export function enrolledCategories(household: Partial<Household>, asOf: string): Set<string> {
   const out = new Set<string>();
@@ -61,12 +76,12 @@ export function householdFindings(household: Partial<Household>, determination: 
     if (category.status === 'not-eligible' && enrolled.has(category.id)) {
       findings.push({
         type: 'enrolled-not-eligible', rule: category.id, category: category.id, householdCode, regionCode,
-        reason: `登记享受${category.name}，但 ${determination.asOf} 不符合条件`,
+        reason: enrolmentReason('enrolled-not-eligible', category.name, determination.asOf),
       });
     } else if (category.status === 'eligible' && !enrolled.has(category.id)) {
       findings.push({
         type: 'eligible-not-enrolled', rule: category.id, category: category.id, householdCode, regionCode,
-        reason: `${determination.asOf} 符合${category.name}条件，但没有登记该项帮扶措施`,
+        reason: enrolmentReason('eligible-not-enrolled', category.name, determination.asOf),
       });
     }
   }

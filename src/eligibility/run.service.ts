@@ -17,7 +17,7 @@ import { databaseUri } from '../db/connect';
 import { countHouseholds, householdCursor, householdVillages } from '../registry/household.service';
 import type { Actor } from '../users/actor';
 import { can } from '../users/permissions';
-import { expandDetermination, ruleNames, runShared, sharedOfRun, storedDetermination, storedFindings } from './determination.codec';
+import { expandDetermination, findingContext, ruleNames, runShared, sharedOfRun, storedDetermination, storedFindings } from './determination.codec';
 import { EvaluationPool } from './evaluation.pool';
 import { EVALUATED_FIELDS } from './evaluated-fields';
 import { duplicatesSeen, evaluateRunBatch, resultDocument, type SummaryCounters, type WorkItem } from './evaluate.worker';
@@ -269,7 +269,7 @@ export async function listResults(actor: Actor, id: string, query: ResultQuery) 
   const shared = sharedOfRun(run);
   const findingsFor = (findings: Finding[]) => (showIds ? findings : findings.map((f) => (f.idNumbers ? { ...f, idNumbers: f.idNumbers.map(maskIdNumber) } : f)));
   const items = docs.map((d) => {
-    const findings = storedFindings(d.findings);
+    const findings = storedFindings(d.findings, findingContext(d, run));
     return {
       householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy,
       categories: d.categories, findings: findingsFor(findings), determination: expandDetermination(storedDetermination(d.determination), run.ruleNames ?? {}, findings, shared),
@@ -320,7 +320,7 @@ export async function writeFindingsWorkbook(actor: Actor, id: string, out: Writa
     ];
     const cursor = ResultModel.find({ runId: run._id, findingTypes: type }).sort({ householdCode: 1 }).lean().cursor();
     for await (const doc of cursor as AsyncIterable<any>) {
-      for (const f of storedFindings(doc.findings).filter((x) => x.type === type)) {
+      for (const f of storedFindings(doc.findings, findingContext(doc, run)).filter((x) => x.type === type)) {
         const ids = (f.idNumbers ?? []).map((n) => (showIds ? n : maskIdNumber(n))).join('、');
         sheet.addRow({
           householdCode: safeCellValue(f.householdCode), regionCode: safeCellValue(f.regionCode), type: safeCellValue(name),

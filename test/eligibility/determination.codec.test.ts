@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  compactDetermination, expandDetermination, ruleNames, runShared, runTemplates, sharedOfRun, storedDetermination, storedFindings, storedResult,
+  compactDetermination, expandDetermination, findingContext, ruleNames, runShared, runTemplates, sharedOfRun, storedDetermination, storedFindings, storedResult,
   type ConditionTemplates, type RunShared, type StoredDetermination,
 } from '../../src/eligibility/determination.codec';
 import { evaluateWithFacts, type Determination } from '../../src/eligibility/evaluate';
@@ -59,11 +59,58 @@ describe('stored determinations', () => {
     expect(stored.categories).to.deep.equal(d.categories.filter((c) => c.status === 'eligible').map((c) => c.id));
     expect(stored.findingTypes).to.deep.equal([...new Set(findings.map((f) => f.type))]);
     expect(storedDetermination(stored.determination)).to.deep.equal(JSON.parse(JSON.stringify(compactDetermination(d))));
-    expect(storedFindings(stored.findings)).to.deep.equal(findings);
+    const context = findingContext(stored, { asOf: d.asOf, ruleNames: ruleNames(rules) });
+    expect(JSON.stringify(storedFindings(stored.findings, context))).to.equal(JSON.stringify(findings));
     // As the driver hands a BSON binary back: an object whose buffer holds the bytes.
-    expect(storedFindings({ buffer: Buffer.from(stored.findings) })).to.deep.equal(findings);
+    expect(storedFindings({ buffer: Buffer.from(stored.findings) }, context)).to.deep.equal(findings);
     expect(storedDetermination(JSON.stringify(compactDetermination(d)))).to.deep.equal(storedDetermination(stored.determination));
+    // Findings stored before they were short: whole objects, read without a context.
     expect(storedFindings(findings)).to.deep.equal(findings);
+    expect(storedFindings(Buffer.from(JSON.stringify(findings)))).to.deep.equal(findings);
+  });
+
+  it('store findings without what the result and the run say (household, region, rule, an enrolment reason), and read them back as they were', async () => {
+    const names = ruleNames(rules);
+    let enrolment = 0;
+    let dataChecks = 0;
+    let withIds = 0;
+    for (const household of generateCounty({ households: 300, seed: 7, asOf: ASOF }).households()) {
+      // Damaged records, so that data checks fail too (a bad ID number, no helper).
+      if (household.code.endsWith('7')) household.members[0].idNumber = '110101199001011234';
+      if (household.code.endsWith('3')) household.helpers = [];
+      const { determination: d, facts } = await evaluateWithFacts(household, ASOF, { rules });
+      const findings = householdFindings(household, d, facts);
+      const stored = storedResult(d, findings, runShared(rules, '', ASOF));
+      const text = Buffer.from(stored.findings).toString('utf8');
+      const back = storedFindings(stored.findings, findingContext(stored, { asOf: ASOF, ruleNames: names }));
+      expect(JSON.stringify(back), household.code).to.equal(JSON.stringify(findings));
+      for (const f of JSON.parse(text) as unknown[]) {
+        expect(f, 'every finding the service makes is short').to.be.an('array');
+        if (['enrolled-not-eligible', 'eligible-not-enrolled'].includes((f as string[])[0])) {
+          expect(f).to.have.length(2);
+          enrolment++;
+        } else {
+          dataChecks++;
+          if ((f as unknown[]).length === 3) withIds++;
+        }
+      }
+      expect(text).to.not.include(household.code);
+    }
+    expect(enrolment, 'enrolment findings').to.be.greaterThan(100);
+    expect(dataChecks, 'data-check findings').to.be.greaterThan(20);
+    expect(withIds, 'findings naming ID numbers').to.be.greaterThan(5);
+  });
+
+  it('store whole a finding that does not follow the short form, and refuse to guess a short one without its result and run', async () => {
+    const household = buildCaseHousehold(base, { dibao: true, helpers: [] });
+    const { determination: d, facts } = await evaluateWithFacts(household, ASOF, { rules });
+    const findings = householdFindings(household, d, facts);
+    const odd: Finding = { ...findings[findings.length - 1], reason: '另行核实' };
+    const stored = storedResult(d, [...findings, odd]);
+    const raw = JSON.parse(Buffer.from(stored.findings).toString('utf8')) as unknown[];
+    expect(raw[raw.length - 1]).to.deep.equal(odd);
+    expect(storedFindings(stored.findings, findingContext(stored, { asOf: ASOF, ruleNames: ruleNames(rules) }))).to.deep.equal([...findings, odd]);
+    expect(() => storedFindings(stored.findings)).to.throw(/needs its result and run/);
   });
 
   it('keep only what varies per household when the run stored the conditions\' template, and come back exactly as evaluated', async () => {

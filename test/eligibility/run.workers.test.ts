@@ -4,7 +4,7 @@
  * thread from one cursor (`runHere`). Both must store the same result for every household.
  */
 import { expect } from 'chai';
-import { storedDetermination, storedFindings } from '../../src/eligibility/determination.codec';
+import { findingContext, storedDetermination, storedFindings } from '../../src/eligibility/determination.codec';
 import { EvaluationPool } from '../../src/eligibility/evaluation.pool';
 import { currentRules } from '../../src/eligibility/ruleset.loader';
 import { createRun, executeRun } from '../../src/eligibility/run.service';
@@ -19,10 +19,11 @@ const VILLAGES = ['421122001001', '421122001002', '421122002001'];
 const OTHER_COUNTY_VILLAGE = '421123001001';
 
 async function storedResults(runId: string) {
+  const runDoc = await RunModel.findById(runId).lean<any>();
   const docs = await ResultModel.find({ runId }).sort({ householdCode: 1 }).lean<any[]>();
   return docs.map((d) => ({
     householdCode: d.householdCode, regionCode: d.regionCode, inPolicy: d.inPolicy, categories: d.categories, findingTypes: d.findingTypes,
-    determination: storedDetermination(d.determination), findings: storedFindings(d.findings),
+    determination: storedDetermination(d.determination), findings: storedFindings(d.findings, findingContext(d, runDoc)),
   }));
 }
 
