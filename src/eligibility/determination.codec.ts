@@ -13,7 +13,7 @@
  *
  * Reading a result expands it back to the determination JSON of DESIGN.md, losslessly.
  */
-import { parametersInForce, type ConditionResult, type Determination } from './evaluate';
+import { parametersInForce, type ConditionResult, type Determination, type MemberRef } from './evaluate';
 import { enrolmentReason, isEnrolmentFindingType, type Finding } from './findings';
 import { rulesInForce, type CompiledCondition, type LoadedRules } from './ruleset.loader';
 
@@ -80,9 +80,12 @@ function shortConditions(conditions: ConditionResult[], template: ConditionTempl
 export type StoredDetermination = Omit<Determination, 'categories' | 'checks' | 'dataChecks' | 'monitoringCandidate' | 'ruleSet' | 'parameters'> & {
   ruleSet?: Determination['ruleSet'];
   parameters?: Determination['parameters'];
-  categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits' | 'ruleSet'> & {
+  /** Member id by member index, for the member lists stored as indexes (`StoredMembers`). */
+  memberIds?: (string | null)[];
+  categories: (Omit<Compact<Determination['categories'][number]>, 'subBenefits' | 'ruleSet' | 'members'> & {
     ruleSet?: string;
-    subBenefits: Omit<Determination['categories'][number]['subBenefits'][number], 'name'>[];
+    members: StoredMembers;
+    subBenefits: (Omit<Determination['categories'][number]['subBenefits'][number], 'name' | 'members'> & { members: StoredMembers })[];
   })[];
   checks: Compact<Determination['checks'][number]>[];
   dataChecks: Compact<Determination['dataChecks'][number]>[];
@@ -222,12 +225,15 @@ export function compactDetermination(d: Determination, shared?: RunShared): Stor
   // pays for its name (esbuild keepNames), and this runs once per household of a county run.
   const templates = shared?.templates ?? undefined;
   const baseId = shared?.ruleSet?.id;
+  const memberIds: (string | null)[] = [];
   const categories: StoredDetermination['categories'] = [];
   for (const c of d.categories) {
     const p = pack(c.conditions, c.id, templates);
     const subBenefits: StoredDetermination['categories'][number]['subBenefits'] = [];
-    for (const b of c.subBenefits) subBenefits.push({ id: b.id, status: b.status, persons: b.persons, members: b.members });
-    const out: StoredDetermination['categories'][number] = { id: c.id, status: c.status, persons: c.persons, members: c.members, conditions: p.conditions, subBenefits };
+    for (const b of c.subBenefits) subBenefits.push({ id: b.id, status: b.status, persons: b.persons, members: packMembers(b.members, memberIds) });
+    const out: StoredDetermination['categories'][number] = {
+      id: c.id, status: c.status, persons: c.persons, members: packMembers(c.members, memberIds), conditions: p.conditions, subBenefits,
+    };
     if (c.missingFacts.length > 0) out.missingFacts = c.missingFacts;
     if (c.ruleSet !== baseId) out.ruleSet = c.ruleSet;
     if (p.short) out.short = p.short;
@@ -242,8 +248,44 @@ export function compactDetermination(d: Determination, shared?: RunShared): Stor
     asOf: d.asOf, householdCode: d.householdCode, regionCode: d.regionCode, additions: d.additions, inPolicy: d.inPolicy,
     memberCount: d.memberCount, categories, checks: packChecks(d.checks, templates), monitoringCandidate, dataChecks: packChecks(d.dataChecks, templates),
   };
+  if (memberIds.length > 0) out.memberIds = memberIds;
   if (!shared?.ruleSet || !sameRuleSet(d.ruleSet, shared.ruleSet)) out.ruleSet = d.ruleSet;
   if (!shared?.parameters || !sameParameters(d.parameters, shared.parameters)) out.parameters = d.parameters;
+  return out;
+}
+
+/**
+ * A category's counted members as stored: their indexes, with each member's id once in the
+ * determination's `memberIds`, where every list repeated {index, id} (a member of an in-policy
+ * household is counted by three or four categories, and an id is 24 characters). A list whose
+ * ids disagree with those already recorded (none the service makes) is stored as it is.
+ */
+type StoredMembers = MemberRef[] | number[];
+
+function packMembers(refs: MemberRef[], memberIds: (string | null)[]): StoredMembers {
+  if (refs.length === 0) return refs;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (!Number.isInteger(r.index) || r.index < 0 || r.index > MAX_MEMBER_INDEX) return refs;
+    // A member index not recorded yet is a hole (undefined), which JSON writes as null.
+    const known = memberIds[r.index];
+    if (known !== undefined && known !== r.id) return refs;
+    for (let j = 0; j < i; j++) if (refs[j].index === r.index && refs[j].id !== r.id) return refs;
+  }
+  const indexes: number[] = [];
+  for (const r of refs) {
+    memberIds[r.index] = r.id;
+    indexes.push(r.index);
+  }
+  return indexes;
+}
+
+/** Beyond any household's members (the registry caps them far lower): keeps `memberIds` small. */
+const MAX_MEMBER_INDEX = 999;
+
+function expandMembers(stored: StoredMembers, memberIds: (string | null)[] | undefined): MemberRef[] {
+  const out: MemberRef[] = [];
+  for (const m of stored) out.push(typeof m === 'number' ? { index: m, id: memberIds?.[m] ?? null } : m);
   return out;
 }
 
@@ -385,9 +427,9 @@ export function expandDetermination(s: StoredDetermination, names: Record<string
     ruleSet: { id: ruleSet.id, version: ruleSet.version, hash: ruleSet.hash },
     additions: s.additions, inPolicy: s.inPolicy, memberCount: s.memberCount,
     categories: s.categories.map((c) => ({
-      id: c.id, name: name(c.id), status: c.status, persons: c.persons, members: c.members, missingFacts: c.missingFacts ?? [],
+      id: c.id, name: name(c.id), status: c.status, persons: c.persons, members: expandMembers(c.members, s.memberIds), missingFacts: c.missingFacts ?? [],
       conditions: conditions(c.conditions, c.short, c.id),
-      subBenefits: c.subBenefits.map((b) => ({ id: b.id, name: name(b.id), status: b.status, persons: b.persons, members: b.members })),
+      subBenefits: c.subBenefits.map((b) => ({ id: b.id, name: name(b.id), status: b.status, persons: b.persons, members: expandMembers(b.members, s.memberIds) })),
       ruleSet: c.ruleSet ?? need(shared?.ruleSet, 'rule set').id,
     })),
     checks: s.checks.map((c) => ({ id: c.id, name: name(c.id), status: c.status, missingFacts: c.missingFacts ?? [], conditions: conditions(c.conditions, c.short, c.id) })),

@@ -101,6 +101,31 @@ describe('stored determinations', () => {
     expect(withIds, 'findings naming ID numbers').to.be.greaterThan(5);
   });
 
+  it("store each counted member's id once and the lists as indexes, and read them back as evaluated", async () => {
+    const names = ruleNames(rules);
+    const shared = runShared(rules, '', ASOF);
+    let lists = 0;
+    for (const household of generateCounty({ households: 200, seed: 5, asOf: ASOF }).households()) {
+      household.members.forEach((m, i) => ((m as { id?: string }).id = `${household.code.slice(-6)}${String(i).padStart(2, '0')}`.padStart(24, 'a')));
+      const { d, findings, back } = await storeAndExpand(rules, household, shared);
+      expect(JSON.stringify(back), household.code).to.equal(JSON.stringify(d));
+      const text = Buffer.from(storedResult(d, findings, shared).determination).toString('utf8');
+      for (const m of household.members) expect(text.split((m as { id?: string }).id!).length - 1, 'times an id is stored').to.be.at.most(1);
+      lists += d.categories.filter((c) => c.members.length > 0).length;
+    }
+    expect(lists, 'categories with counted members').to.be.greaterThan(200);
+
+    // Two lists that disagree on a member's id: the second is kept as it was.
+    const { determination: d } = await evaluateWithFacts(caseHousehold({ dibao: true }), ASOF, { rules });
+    const counted = d.categories.filter((c) => c.members.length > 0);
+    expect(counted.length).to.be.at.least(2);
+    counted[0].members = [{ index: 0, id: 'one' }];
+    counted[1].members = [{ index: 0, id: 'other' }];
+    const stored = compactDetermination(d, shared);
+    expect(stored.categories.find((c) => c.id === counted[1].id)!.members).to.deep.equal([{ index: 0, id: 'other' }]);
+    expect(JSON.stringify(expandDetermination(roundTrip(stored), names, [], roundTrip(shared)))).to.equal(JSON.stringify(d));
+  });
+
   it('store whole a finding that does not follow the short form, and refuse to guess a short one without its result and run', async () => {
     const household = buildCaseHousehold(base, { dibao: true, helpers: [] });
     const { determination: d, facts } = await evaluateWithFacts(household, ASOF, { rules });
