@@ -1,6 +1,6 @@
 /**
  * A stored determination keeps every condition, compacted, because a run stores one per household
- * and the embedded engine keeps every stored document in memory (src/embedded-mongo/collection.ts):
+ * and each byte of it is built in a worker, sent, written to the database and read back:
  *
  * - a condition is a tuple; its parameter's effective date and region repeat what
  *   `determination.parameters` already says;
@@ -9,7 +9,9 @@
  *   keeps at one byte a character instead of two;
  * - what the run records once (`RunShared`) is left out: the conditions' templates, the rule
  *   set, and the parameter block of the run's region, which nearly every household shares; so
- *   are empty `missingFacts` and a category's rule set when it is the base set.
+ *   are empty `missingFacts` and a category's rule set when it is the base set;
+ * - counted members are indexes, each member's id written once (`packMembers`), and findings
+ *   leave out what the result and the run say (`StoredFinding`).
  *
  * Reading a result expands it back to the determination JSON of DESIGN.md, losslessly.
  */
