@@ -85,17 +85,31 @@ export class Index {
 
   private computeEntry(doc: Doc): IndexEntry | null {
     if (this.partial && !this.partial.test(doc)) return null;
-    const perField: unknown[][] = [];
+    // Each field's distinct values and their keys, each key computed once: a run's results
+    // are inserted 250 at a time into three compound indexes, and the keys of the run id were
+    // worked out again for every category and every key kind.
+    const fieldValues: unknown[][] = [];
+    const fieldKeys: string[][] = [];
     let anyPresent = false;
     for (const p of this.paths) {
       const vals = pathValues(doc, p);
       if (vals.length > 0) anyPresent = true;
-      perField.push(vals.length > 0 ? dedupe(vals) : [null]);
+      const values: unknown[] = [];
+      const keys: string[] = [];
+      for (const v of vals.length > 0 ? vals : [null]) {
+        const k = valueKey(v);
+        if (keys.includes(k)) continue;
+        keys.push(k);
+        values.push(v);
+      }
+      fieldValues.push(values);
+      fieldKeys.push(keys);
     }
     if (this.sparse && !anyPresent) return null;
-    const firstKeys = this.prefix ? [...new Set(perField[0].map(valueKey))] : [];
+    const firstKeys = this.prefix ? fieldKeys[0] : [];
     // A two-field unique index's pairs are its whole keys (`map`), computed below.
-    const pairKeys = this.pairs && this.pairs !== this.map ? [...new Set(perField[0].flatMap((a) => perField[1].map((b) => valueKey(a) + SEP + valueKey(b))))] : [];
+    const pairKeys: string[] = [];
+    if (this.pairs && this.pairs !== this.map) for (const a of fieldKeys[0]) for (const b of fieldKeys[1]) pairKeys.push(a + SEP + b);
     if (this.prefix && !this.unique) {
       // Queries are planned on an index's first field or first two (`lookupFirst`, `lookupPair`),
       // and only a unique index is checked on whole keys: a non-unique compound index keeps
@@ -103,21 +117,20 @@ export class Index {
       // findings' twin) that is an id added to a few sets instead of a long key per category.
       return { keys: [], firstKeys, pairKeys, values: [] };
     }
-    let combos: unknown[][] = [[]];
-    for (const vals of perField) {
-      const next: unknown[][] = [];
-      for (const c of combos) for (const v of vals) next.push([...c, v]);
-      combos = next;
-    }
-    const keys: string[] = [];
-    const values: unknown[][] = [];
-    const seen = new Set<string>();
-    for (const c of combos) {
-      const k = c.map(valueKey).join(SEP);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      keys.push(k);
-      values.push(c);
+    // Every combination of the fields' distinct values: distinct keys, since each field's are.
+    let keys = [''];
+    let values: unknown[][] = [[]];
+    for (let f = 0; f < fieldKeys.length; f++) {
+      const nextKeys: string[] = [];
+      const nextValues: unknown[][] = [];
+      for (let c = 0; c < keys.length; c++) {
+        for (let i = 0; i < fieldKeys[f].length; i++) {
+          nextKeys.push(f === 0 ? fieldKeys[f][i] : keys[c] + SEP + fieldKeys[f][i]);
+          nextValues.push([...values[c], fieldValues[f][i]]);
+        }
+      }
+      keys = nextKeys;
+      values = nextValues;
     }
     return { keys, firstKeys: this.prefix ? firstKeys : keys, pairKeys, values };
   }
@@ -182,16 +195,6 @@ export class Index {
   keysOf(doc: Doc): IndexEntry | null {
     return this.entry(doc);
   }
-}
-
-function dedupe(vals: unknown[]): unknown[] {
-  if (vals.length < 2) return vals;
-  const seen = new Map<string, unknown>();
-  for (const v of vals) {
-    const k = valueKey(v);
-    if (!seen.has(k)) seen.set(k, v);
-  }
-  return [...seen.values()];
 }
 
 /**
