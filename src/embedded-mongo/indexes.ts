@@ -96,9 +96,12 @@ export class Index {
       if (vals.length > 0) anyPresent = true;
       const values: unknown[] = [];
       const keys: string[] = [];
+      // Most fields hold one value or a short array; a long array is deduplicated by a Set.
+      const seen = vals.length > 16 ? new Set<string>() : null;
       for (const v of vals.length > 0 ? vals : [null]) {
         const k = valueKey(v);
-        if (keys.includes(k)) continue;
+        if (seen ? seen.has(k) : keys.includes(k)) continue;
+        seen?.add(k);
         keys.push(k);
         values.push(v);
       }

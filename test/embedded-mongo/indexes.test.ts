@@ -121,6 +121,19 @@ describe('embedded-mongo compatibility: indexes', () => {
       expect(await Household.countDocuments({ 'members.idNumber': 'SAME' })).to.equal(1);
     });
 
+    it('keys a household of many members, repeated ID numbers among them, once per ID number', async () => {
+      // Past 16 values a field's keys are deduplicated by a Set instead of a scan (indexes.ts).
+      const members = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, idNumber: `BIG${i % 25}` }));
+      await Household.create({ code: 'm1', members });
+      expect(await Household.countDocuments({ 'members.idNumber': 'BIG24' })).to.equal(1);
+      const err = await catchError(Household.create({ code: 'm2', members: [{ name: 'x', idNumber: 'BIG7' }] }));
+      expect(err.code).to.equal(11000);
+      expect(err.keyValue).to.deep.equal({ 'members.idNumber': 'BIG7' });
+      await Household.updateOne({ code: 'm1' }, { $set: { members: members.slice(0, 5) } });
+      await Household.create({ code: 'm2', members: [{ name: 'x', idNumber: 'BIG7' }] });
+      expect(await Household.countDocuments({ 'members.idNumber': 'BIG7' })).to.equal(1);
+    });
+
     it('CASE 3: refuses pushing a member who is already in another household', async () => {
       await Household.create({ code: 'm1', members: [{ name: '张三', idNumber: '11010519491231002X' }] });
       await Household.create({ code: 'm2', members: [{ name: '王五', idNumber: '420105198001010015' }] });
