@@ -168,6 +168,8 @@ interface Setting {
   steps: Step[];
   /** Every parameter the rules in force read, by name, with its value in force. */
   parameters: [string, ResolvedParameter][];
+  /** Those parameters as a determination lists them: one frozen object every determination of the setting shares. */
+  block: Determination['parameters'];
 }
 
 function planOf(c: CompiledCondition, engine: RuleEngine, params: ResolvedParameters): ConditionPlan {
@@ -262,7 +264,9 @@ function settingFor(rules: LoadedRules, regionCode: string, asOf: string): Setti
     const r = params.byName[name];
     if (r) parameters.push([name, r]);
   }
-  setting = { params, steps, parameters };
+  const block: Determination['parameters'] = {};
+  for (const [name, r] of parameters) block[name] = Object.freeze({ value: r.value, effectiveFrom: r.effectiveFrom, region: r.region });
+  setting = { params, steps, parameters, block: Object.freeze(block) };
   byRegion.set(regionCode, setting);
   settingCount++;
   return setting;
@@ -411,7 +415,7 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
     checks: [],
     monitoringCandidate: { candidate: false, type: null, status: 'not-in-force', missingFacts: [], conditions: [] },
     dataChecks: [],
-    parameters: {},
+    parameters: setting.block,
   };
   let monitoringSeen = false;
 
@@ -477,9 +481,6 @@ export async function evaluateWithFacts(household: Partial<Household>, asOf: str
         determination.monitoringCandidate = m;
       }
     }
-  }
-  for (const [name, r] of setting.parameters) {
-    determination.parameters[name] = { value: r.value, effectiveFrom: r.effectiveFrom, region: r.region };
   }
   return { determination, facts };
 }
