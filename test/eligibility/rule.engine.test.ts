@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { Engine } from 'json-rules-engine';
-import { buildRuleEngine } from '../../src/eligibility/rule.engine';
+import { buildRuleEngine, evaluateLeaf, HouseholdAlmanac } from '../../src/eligibility/rule.engine';
+import { computeFacts } from '../../src/eligibility/facts';
+import { generateCounty } from '../../src/ledger/synthetic-county';
 import { defaultRulesDir, loadRuleSetsFrom, rulesInForce, type CompiledCondition } from '../../src/eligibility/ruleset.loader';
 
 const rules = loadRuleSetsFrom(defaultRulesDir);
@@ -23,6 +25,8 @@ function leaves(c: CompiledCondition | null): Extract<CompiledCondition, { kind:
  *    not in force leaves nothing to compare with. Engines built for other values are separate.
  * 5. The numeric operators answer as json-rules-engine's own, for every kind of fact value.
  * 6. Overlapping runs on one engine are chained, each with its own facts.
+ * 7. A leaf's comparison settled at once (`evaluateLeaf`) answers what json-rules-engine's own
+ *    Condition#evaluate answers, for every condition of the rules and every kind of fact value.
  */
 describe('the rule engine', () => {
   const engine = buildRuleEngine(inForce, { dibaoLine: 7200, monitoringLine: 7500 });
@@ -94,6 +98,35 @@ describe('the rule engine', () => {
     expect(runs.map((r) => r[i].result)).to.deep.equal([true, false, false, true]);
     expect(runs.map((r) => r[i].factResult)).to.deep.equal([true, false, undefined, true]);
     expect(new Set(runs).size).to.equal(4);
+  });
+
+  it('settles a leaf\'s comparison at once with the library\'s own answer (CASE 7)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Condition = (require('json-rules-engine/dist/condition') as { default: new (c: object) => object }).default;
+    const libraryEvaluate = (Condition.prototype as { evaluate(this: object, almanac: unknown, operators: unknown): Promise<unknown> }).evaluate;
+    const operators = (new Engine([], { allowUndefinedFacts: true }) as unknown as { operators: unknown }).operators;
+    const parameters = { dibaoLine: 7200, monitoringLine: 7500, 'laborAge.min': 16 };
+    const factObjects: Record<string, unknown>[] = [];
+    for (const h of generateCounty({ households: 150, seed: 3, asOf: '2024-06-30' }).households()) {
+      factObjects.push(computeFacts(h, '2024-06-30', { dibaoLine: 7200, monitoringLine: 7500, laborAge: { min: 16, max: 60 } }).values);
+    }
+    // Every fact at values a record may hold and some it should not.
+    for (const odd of [undefined, null, 0, -1, 7200, Number.NaN, Infinity, '7200', 'text', '', true, false, [1, 2]]) {
+      factObjects.push(Object.fromEntries(allLeaves.map((l) => [l.fact, odd])));
+    }
+    const constants = [...new Map(allLeaves.map((l) => [JSON.stringify([l.fact, l.operator, l.parameter ? 7200 : l.value]), l])).values()];
+    let compared = 0;
+    for (const facts of factObjects) {
+      const almanac = new HouseholdAlmanac(facts, parameters);
+      for (const l of constants) {
+        const condition = new Condition({ fact: l.fact, operator: l.operator, value: l.parameter ? 7200 : l.value, priority: 1 });
+        const settle = (p: Promise<unknown>) => p.then((v) => ({ ok: v }), (e: Error) => ({ error: e.message }));
+        const [ours, library] = await Promise.all([settle(evaluateLeaf.call(condition as never, almanac, operators as never)), settle(libraryEvaluate.call(condition, almanac, operators))]);
+        expect(ours, `${l.fact} ${l.operator} ${JSON.stringify(facts[l.fact])}`).to.deep.equal(library);
+        compared++;
+      }
+    }
+    expect(compared).to.be.greaterThan(4000);
   });
 
   it('leaves json-rules-engine\'s own copy to anything that is not plain data', async () => {
