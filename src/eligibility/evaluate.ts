@@ -166,9 +166,11 @@ interface Step { ruleSet: LoadedRuleSet; decider: Decider; addition: { id: strin
 interface Setting {
   params: ResolvedParameters;
   steps: Step[];
-  /** Every parameter the rules in force read, by name, with its value in force. */
-  parameters: [string, ResolvedParameter][];
-  /** Those parameters as a determination lists them: one frozen object every determination of the setting shares. */
+  /**
+   * Every parameter the rules in force read, sorted by name, with its value in force and where it
+   * came from, as a determination lists them: one frozen object every determination of the
+   * setting shares.
+   */
   block: Determination['parameters'];
 }
 
@@ -259,29 +261,25 @@ function settingFor(rules: LoadedRules, regionCode: string, asOf: string): Setti
       addition: ruleSet !== rules.base ? { id: ruleSet.id, version: ruleSet.version } : null,
     });
   }
-  const parameters: [string, ResolvedParameter][] = [];
+  const block: Determination['parameters'] = {};
   for (const name of [...used].sort()) {
     const r = params.byName[name];
-    if (r) parameters.push([name, r]);
+    if (r) block[name] = Object.freeze({ value: r.value, effectiveFrom: r.effectiveFrom, region: r.region });
   }
-  const block: Determination['parameters'] = {};
-  for (const [name, r] of parameters) block[name] = Object.freeze({ value: r.value, effectiveFrom: r.effectiveFrom, region: r.region });
-  setting = { params, steps, parameters, block: Object.freeze(block) };
+  setting = { params, steps, block: Object.freeze(block) };
   byRegion.set(regionCode, setting);
   settingCount++;
   return setting;
 }
 
 /**
- * The `parameters` of a determination for a household of `regionCode` on `asOf`: the same names,
- * in the same order, with the same values (the very objects, for an object value). A run records
+ * The `parameters` of a determination for a household of `regionCode` on `asOf`: the very block
+ * (frozen) every such determination shares. A run records
  * the block of its own region once, so its stored determinations can leave it out
  * (determination.codec.ts `runShared`).
  */
 export function parametersInForce(rules: LoadedRules, regionCode: string, asOf: string): Determination['parameters'] {
-  const block: Determination['parameters'] = {};
-  for (const [name, r] of settingFor(rules, regionCode, asOf).parameters) block[name] = { value: r.value, effectiveFrom: r.effectiveFrom, region: r.region };
-  return block;
+  return settingFor(rules, regionCode, asOf).block;
 }
 
 // ---------------------------------------------------------------- reading a result tree
